@@ -1,0 +1,8 @@
+//! holdfast's actors: single-purpose tasks on `smol` that talk only through bounded
+//! `async-channel`s and reach the operating system only through the port traits in [`ports`].
+//!
+//! What this crate never does: call the OS directly (no sockets, files, netlink or clocks here),
+//! or share state between actors other than by message.
+#![forbid(unsafe_code)]
+
+pub mod ports;

@@ -1,0 +1,1 @@
+//! How the reader reaches files without doing I/O itself (being written).

@@ -1,0 +1,4 @@
+//! holdfast on Linux: implementations of the actors' port traits over Linux system calls, and the
+//! pieces of the `holdfast` binary (command line, configuration loading).
+//!
+//! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.

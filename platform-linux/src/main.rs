@@ -1,0 +1,4 @@
+//! The `holdfast` daemon binary.
+fn main() {
+    std::process::exit(2);
+}

@@ -1,0 +1,1 @@
+//! Support code for holdfast's cross-crate and system tests.
