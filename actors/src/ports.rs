@@ -1,2 +1,0 @@
-//! Port traits: the only way an actor reaches the operating system. Each trait is implemented on
-//! Linux by `holdfast-linux` and in tests by in-memory fakes.

@@ -1,0 +1,5 @@
+//! Fuzz target vrrp_packet (being written by its owner).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|_data: &[u8]| {});
