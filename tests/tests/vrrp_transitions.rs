@@ -22,9 +22,11 @@ const LOWER_ADDR: [u8; 4] = [192, 0, 2, 5];
 const HIGHER_ADDR: [u8; 4] = [192, 0, 2, 20];
 
 fn config() -> Config {
-    let mut c = Config::default();
-    c.primary_address = IpAddr::V4(Ipv4Addr::from(OURS));
-    c
+    Config::new(
+        std::num::NonZeroU8::MIN,
+        Priority::DEFAULT,
+        IpAddr::V4(Ipv4Addr::from(OURS)),
+    )
 }
 
 fn with(f: impl FnOnce(&mut Config)) -> Config {

@@ -42,10 +42,9 @@ impl LinkModel {
     }
 
     fn delay(&self, rng: &mut Rng) -> Duration {
-        Duration::from_millis(rng.range(
-            self.delay_min.total_millis(),
-            self.delay_max.total_millis(),
-        ))
+        Duration::from_millis(
+            rng.range(self.delay_min.total_millis(), self.delay_max.total_millis()),
+        )
     }
 }
 

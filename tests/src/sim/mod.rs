@@ -12,6 +12,7 @@
 
 mod link;
 mod rng;
+pub mod scenario;
 mod timeline;
 
 pub use link::{LinkModel, Partition};
@@ -157,10 +158,7 @@ impl Sim {
 
     /// Runs until nothing is left to happen before `end`, then sets the clock to `end`.
     pub fn run_until(&mut self, end: Instant) -> Result<(), SimError> {
-        loop {
-            let Some((at, next)) = self.next_event() else {
-                break;
-            };
+        while let Some((at, next)) = self.next_event() {
             if at > end {
                 break;
             }

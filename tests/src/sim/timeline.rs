@@ -135,7 +135,13 @@ impl Timeline {
             .find(|r| {
                 r.at >= after
                     && r.router == Some(router)
-                    && matches!(r.event, Event::StateChanged { to: State::Master, .. })
+                    && matches!(
+                        r.event,
+                        Event::StateChanged {
+                            to: State::Master,
+                            ..
+                        }
+                    )
             })
             .map(|r| r.at)
     }
