@@ -144,18 +144,26 @@ record() {
 	rel=${src#"$CONFIGS"/}
 	staged="$STAGE/$rel"
 	out="$STAGE/.out.k"
+	tmp=$(mktemp "$STAGE/.rec.XXXXXX")
+	# set_line LINE: replace the existing verdict line, or insert one after
+	# "# expect:" (line 1).
+	set_line() {
+		awk -v line="$1" -v tag="# keepalived-$KA_VERSION:" '
+			FNR == NR { if (index($0, tag) == 1) has = 1; next }
+			index($0, tag) == 1 { print line; next }
+			{ print }
+			FNR == 1 && !has { print line }
+		' "$src" "$src" >"$tmp" && cat "$tmp" >"$src"
+	}
+	# Insert a placeholder first so keepalived's line numbers already count
+	# the verdict line.
+	set_line "# keepalived-$KA_VERSION: (recording)"
+	cp "$src" "$staged"
 	read -r -a args <<<"$(header "$src" args)"
 	rc=$(run_t "$KEEPALIVED" "$staged" "$out" "${args[@]}")
 	msg=$(first_message "$out")
 	line="# keepalived-$KA_VERSION: exit $rc: $msg"
-	tmp=$(mktemp "$STAGE/.rec.XXXXXX")
-	# Replace the existing line, or insert one after "# expect:" (line 1).
-	awk -v line="$line" -v tag="# keepalived-$KA_VERSION:" '
-		FNR == NR { if (index($0, tag) == 1) has = 1; next }
-		index($0, tag) == 1 { print line; next }
-		{ print }
-		FNR == 1 && !has { print line }
-	' "$src" "$src" >"$tmp" && cat "$tmp" >"$src"
+	set_line "$line"
 	local expect
 	expect=$(header "$src" expect)
 	if [ -n "$expect" ] && [ "$(norm_class "$expect")" != "$(class_of "$rc")" ]; then
