@@ -135,6 +135,10 @@ first_message() {
 }
 
 show_output() {
+	if [ ! -s "$2" ]; then
+		echo "    $1: (no output)"
+		return
+	fi
 	sed -e 's/^/    | /' "$2" | head -n 6 | sed -e "s#$STAGE/##g" -e "1s/^    | /    $1: /"
 }
 
