@@ -112,6 +112,7 @@ chown -R 0:0 "$STAGE"
 chmod -R u+rwX,go-w,go+rX "$STAGE"
 find "$STAGE" -path '*/scripts/*' -type f -exec chmod 0755 {} +
 find "$STAGE" -path '*/scripts/world-writable*' -type f -exec chmod 0777 {} +
+find "$STAGE" -path '*/scripts/nonroot-owned*' -type f -exec chown 65534:65534 {} +
 
 hf_netns_create cmp
 NS=$HF_NETNS
