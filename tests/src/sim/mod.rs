@@ -10,6 +10,7 @@
 //! This is the quinn-proto `tests/util.rs` shape (`Pair`: drive until idle, jump to the earliest
 //! timer), widened to a broadcast segment.
 
+pub mod group;
 mod link;
 mod rng;
 pub mod scenario;
