@@ -63,6 +63,16 @@
 //!    keepalived.
 //! 9. **Shutdown from Fault** returns to Initialize (the RFC has no Fault). The Shutdown notify is
 //!    keepalived's `STOP`.
+//! 10. **Not modelled:** keepalived's handling of two routers both configured as address owner
+//!     (it lowers its own priority to 254 after a while); here the RFC tie-break applies. Reload
+//!     (changing a running instance's configuration) is a Shutdown plus a Startup.
+//!
+//! # Tests
+//!
+//! `tests/tests/vrrp_transitions.rs` has one row per line of the table above;
+//! `vrrp_invariants.rs` feeds random inputs; `vrrp_sim.rs` runs the properties (election,
+//! failover timing, partitions, preemption) over many seeds in the simulator in
+//! `holdfast_tests::sim`; `vrrp_sync_group.rs` drives sync groups.
 
 mod action;
 mod config;
