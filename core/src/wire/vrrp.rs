@@ -328,19 +328,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.buffer.as_ref().get(range)?.try_into().ok()
     }
 
-    /// The one's complement sum over what the checksum covers, `None` when it is undefined.
-    ///
-    /// This is the one place the coverage rules live:
-    /// * v2 (RFC 3768 §5.3.8): the VRRP message alone, from the version field through the
-    ///   authentication data. No pseudo-header; `src_addr` and `dst_addr` are not used.
-    /// * v3 (RFC 5798 §5.2.8): the IPv4 pseudo-header (RFC 768 form) or the IPv6 pseudo-header
-    ///   (RFC 8200 §8.1) with protocol 112 and the VRRP length, then the VRRP message. The
-    ///   addresses are the IP header's, so for keepalived's multicast adverts the destination is
-    ///   224.0.0.18 / ff02::12.
-    /// * An unknown version, a buffer shorter than the fields say, or addresses of another
-    ///   family than the packet: `None`.
-    ///
-    /// Checked against keepalived 2.2.7 captures (FIELD-NOTES §4) in this file's tests.
+    /// The one's complement sum over what the checksum covers, `None` when it is undefined;
+    /// the coverage rules are on [`verify_checksum`](Self::verify_checksum).
     fn checksum_sum(&self, src_addr: &IpAddr, dst_addr: &IpAddr) -> Option<u16> {
         let len = self.packet_len()?;
         let message = self.buffer.as_ref().get(..len)?;
@@ -361,9 +350,19 @@ impl<T: AsRef<[u8]>> Packet<T> {
         }
     }
 
-    /// Whether the checksum verifies, under the coverage rules of
-    /// [`checksum_sum`](Self::checksum_sum): `src_addr`/`dst_addr` are the IP header's addresses
-    /// (used by v3 only). False whenever the coverage is undefined.
+    /// Whether the checksum verifies. `src_addr` and `dst_addr` are the IP header's addresses.
+    ///
+    /// This is the one place the coverage rules live (`fill_checksum` uses the same):
+    /// * v2 (RFC 3768 §5.3.8): the VRRP message alone, from the version field through the
+    ///   authentication data. No pseudo-header; `src_addr` and `dst_addr` are not used.
+    /// * v3 (RFC 5798 §5.2.8): the IPv4 pseudo-header (RFC 768 form) or the IPv6 pseudo-header
+    ///   (RFC 8200 §8.1) with protocol 112 and the VRRP length, then the VRRP message. For
+    ///   keepalived's multicast adverts the destination is 224.0.0.18 / ff02::12.
+    /// * Undefined, so `false`: an unknown version, a buffer shorter than the fields say, or
+    ///   addresses of another family than the packet.
+    ///
+    /// Checked against keepalived 2.2.7 captures (FIELD-NOTES §4) in this file's tests, and
+    /// against tshark's VRRP dissector in `core/tests/wire_tshark.rs`.
     pub fn verify_checksum(&self, src_addr: &IpAddr, dst_addr: &IpAddr) -> bool {
         self.checksum_sum(src_addr, dst_addr) == Some(0xffff)
     }
@@ -1290,6 +1289,19 @@ mod tests {
         let packet = Packet::new_checked(&bytes[..], IpVersion::Ipv6).unwrap();
         assert!(packet.verify_checksum(&V6_SRC, &V6_GROUP));
         assert_eq!(Repr::parse(&packet), Ok(repr));
+    }
+
+    #[test]
+    fn postcard_round_trip_is_compact() {
+        // A Repr travels inside actor messages; postcard sends the list length, not capacity.
+        for repr in [v2_pass_repr(), v3_ipv6_repr()] {
+            let bytes = postcard::to_allocvec(&repr).unwrap();
+            assert!(bytes.len() < 48, "{} bytes", bytes.len());
+            assert_eq!(postcard::from_bytes::<Repr>(&bytes).unwrap(), repr);
+        }
+        let err = Error::BadTtl { vrid: 51, ttl: 1 };
+        let bytes = postcard::to_allocvec(&err).unwrap();
+        assert_eq!(postcard::from_bytes::<Error>(&bytes).unwrap(), err);
     }
 
     #[test]
