@@ -300,11 +300,15 @@ impl<'a> Stream<'a> {
                 self.include_problem(
                     fatal,
                     at,
-                    format!(
-                        "{} does not exist; check the path (relative paths start at the \
-                         including file's directory)",
-                        quote(full.as_bytes())
-                    ),
+                    if at.is_some() {
+                        format!(
+                            "{} does not exist; check the path (relative paths start at the \
+                             including file's directory)",
+                            quote(full.as_bytes())
+                        )
+                    } else {
+                        format!("{} does not exist", quote(full.as_bytes()))
+                    },
                 );
             }
             return;
@@ -754,47 +758,37 @@ impl<'a> Stream<'a> {
                 continue;
             };
             let name_text = buf.get(name.clone()).unwrap_or(&[]);
-            let def = self.defs.get(name_text);
+            let shown = String::from_utf8_lossy(name_text);
             let next = buf.get(name.end).copied();
-            if braces {
-                if next == Some(b'}') && def.is_none() {
-                    self.sink.at(
-                        Class::Warning,
-                        loc,
-                        format!(
-                            "'${{{}}}' is not defined, so it is kept as written; define it with \
-                             '${}=VALUE' before this line",
-                            String::from_utf8_lossy(name_text),
-                            String::from_utf8_lossy(name_text)
-                        ),
-                    );
+            let message = match self.defs.get(name_text) {
+                None if braces && next == Some(b'}') => format!(
+                    "'${{{shown}}}' is not defined, so keepalived keeps it as written and its \
+                     braces split the line; define it with '${shown}=VALUE' before this line"
+                ),
+                None => continue,
+                Some(_)
+                    if !braces
+                        && next.is_some_and(|c| !matches!(c, b' ' | b'\t' | b',' | b')')) =>
+                {
+                    format!(
+                        "'${shown}' is followed by {}, so keepalived does not expand it; write \
+                         '${{{shown}}}'",
+                        quote(&[next.unwrap_or(b' ')])
+                    )
                 }
-            } else if let Some(def) = def {
-                let bad_next = next.is_some_and(|c| !matches!(c, b' ' | b'\t' | b',' | b')'));
-                if bad_next {
-                    self.sink.at(
-                        Class::Warning,
-                        loc,
-                        format!(
-                            "'${}' is followed by {}, so keepalived does not expand it; write \
-                             '${{{}}}'",
-                            String::from_utf8_lossy(name_text),
-                            quote(&[next.unwrap_or(b' ')]),
-                            String::from_utf8_lossy(name_text)
-                        ),
-                    );
-                } else if def.multiline && next.is_some() {
-                    self.sink.at(
-                        Class::Warning,
-                        loc,
-                        format!(
-                            "'${}' is a multi-line definition, which keepalived expands only at \
-                             the end of a line; it is kept as written here",
-                            String::from_utf8_lossy(name_text)
-                        ),
-                    );
+                Some(def) if def.multiline => {
+                    let end = if braces { name.end + 1 } else { name.end };
+                    if end >= buf.len() {
+                        continue;
+                    }
+                    format!(
+                        "'${shown}' is a multi-line definition, which keepalived expands only at \
+                         the end of a line; it is kept as written here"
+                    )
                 }
-            }
+                Some(_) => continue,
+            };
+            self.sink.at(Class::Warning, loc, message);
         }
     }
 
