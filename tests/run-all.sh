@@ -1,4 +1,84 @@
 #!/usr/bin/env bash
-# Placeholder: replaced below in this session.
+# holdfast's whole test suite, the README's test command and what CI runs (.ci/run).
+#
+# On a fresh Debian 12 machine (as root) it first installs what the tests need; then it runs
+# formatting and lint checks, the unit and integration tests, the no_std build of the core, the
+# MSRV check, bounded fuzz runs, and the system tests (keepalived comparison in a network
+# namespace). Outside CI a system test may skip with a printed reason; under CI=true a skip fails.
 set -euo pipefail
-cargo test --workspace
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+steps_passed=0
+steps_failed=0
+failed_names=()
+
+step() {
+    local name=$1
+    shift
+    echo
+    echo "=== $name"
+    local start=$SECONDS
+    if "$@"; then
+        steps_passed=$((steps_passed + 1))
+        echo "=== $name: ok ($((SECONDS - start)) s)"
+    else
+        steps_failed=$((steps_failed + 1))
+        failed_names+=("$name")
+        echo "=== $name: FAILED ($((SECONDS - start)) s)"
+    fi
+}
+
+install_packages() {
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        echo "not root or no apt-get: skipping package installation"
+        return 0
+    fi
+    echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends \
+        iproute2 keepalived tshark tcpdump qemu-system-x86 busybox-static kmod cpio ipvsadm \
+        shellcheck xz-utils zstd time procps ca-certificates >/dev/null
+}
+
+install_rust_parts() {
+    rustup component add rustfmt clippy >/dev/null
+    rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl >/dev/null
+    if ! command -v cargo-fuzz >/dev/null; then
+        cargo install cargo-fuzz --locked --quiet
+    fi
+}
+
+fuzz_all() {
+    local target
+    for target in config_reader config_parse vrrp_packet; do
+        mkdir -p "core/fuzz/corpus/$target"
+        (cd core/fuzz && cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 2>&1 | tail -n 3) || return 1
+    done
+}
+
+system_tests() {
+    cargo build --quiet -p holdfast-linux
+    HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/compare-keepalived.sh
+}
+
+step "install packages" install_packages
+step "install rust components" install_rust_parts
+step "cargo fmt" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "cargo test" cargo test --workspace
+step "core is no_std (thumbv7em-none-eabihf)" cargo build --quiet -p holdfast-core --target thumbv7em-none-eabihf
+step "MSRV covers every dependency" bash tests/check-msrv.sh
+step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
+step "system tests" system_tests
+step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
+step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
+
+echo
+if [ "$steps_failed" -gt 0 ]; then
+    echo "failed steps: ${failed_names[*]}"
+fi
+echo "steps: $steps_passed passed, $steps_failed failed"
+[ "$steps_failed" -eq 0 ]

@@ -2,3 +2,6 @@
 //! pieces of the `holdfast` binary (command line, configuration loading).
 //!
 //! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.
+
+pub mod cli;
+pub mod system_facts;
