@@ -248,3 +248,14 @@ fn expansion_longer_than_a_line_stops_where_it_is() {
         ["Warning: /etc/keepalived/keepalived.conf:2: expanding '$B' would make the line 1024 bytes or longer; keepalived stops expanding there and keeps the rest as written; shorten the definitions"]
     );
 }
+
+#[test]
+fn backslash_after_a_comment_still_continues_a_definition() {
+    // Measured with keepalived 2.2.7: both unknown keywords are reported at line 3, so
+    // "kwcont" became the second line of $M (2.2.7's decomment() quirk).
+    let o = read_main("$M=abc # note \\\nkwcont\n$M\n");
+    assert_eq!(
+        tree(&o),
+        "keepalived.conf:3 abc\nkeepalived.conf:3 kwcont\n"
+    );
+}

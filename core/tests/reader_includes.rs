@@ -82,9 +82,10 @@ fn missing_include_is_a_warning_unless_e() {
     let o = read_files(&files, &fatal());
     assert_eq!(
         diags(&o),
-        ["CannotRun: /etc/keepalived/keepalived.conf:1: '/etc/keepalived/missing.conf' does not exist; check the path (relative paths start at the including file's directory)"]
+        ["MissingFileStrict: /etc/keepalived/keepalived.conf:1: '/etc/keepalived/missing.conf' does not exist; check the path (relative paths start at the including file's directory)"]
     );
-    assert_eq!(exit_code(&o), 4);
+    // keepalived -e exits 6 (KEEPALIVED_EXIT_NO_CONFIG), measured with 2.2.7.
+    assert_eq!(exit_code(&o), 6);
 }
 
 #[test]
@@ -96,7 +97,7 @@ fn wildcard_without_match_is_silent_unless_e() {
     let o = read_files(&files, &fatal());
     assert_eq!(
         diags(&o),
-        ["CannotRun: /etc/keepalived/keepalived.conf:1: no file matches '/etc/keepalived/conf.d/*.conf'"]
+        ["MissingFileStrict: /etc/keepalived/keepalived.conf:1: no file matches '/etc/keepalived/conf.d/*.conf'"]
     );
 }
 
@@ -112,10 +113,12 @@ fn include_variants_choose_what_is_an_error() {
     assert_eq!(
         diags(&o),
         [
-            "CannotRun: /etc/keepalived/keepalived.conf:1: '/etc/keepalived/nothere.conf' does not exist; check the path (relative paths start at the including file's directory)",
-            "CannotRun: /etc/keepalived/keepalived.conf:2: no file matches '/etc/keepalived/d/*.conf'",
+            "MissingFileStrict: /etc/keepalived/keepalived.conf:1: '/etc/keepalived/nothere.conf' does not exist; check the path (relative paths start at the including file's directory)",
+            "MissingFileStrict: /etc/keepalived/keepalived.conf:2: no file matches '/etc/keepalived/d/*.conf'",
         ]
     );
+    // keepalived 2.2.7: `includem nothere.conf` alone makes -t exit 6, even without -e.
+    assert_eq!(exit_code(&o), 6);
 }
 
 #[test]
@@ -129,7 +132,7 @@ fn unreadable_include_is_skipped() {
         diags(&o),
         [
             "Warning: /etc/keepalived/keepalived.conf:1: cannot read '/etc/keepalived/secret.conf': Permission denied; keepalived skips it (with -e it is an error)",
-            "CannotRun: /etc/keepalived/keepalived.conf:2: cannot read '/etc/keepalived/secret.conf': Permission denied",
+            "MissingFileStrict: /etc/keepalived/keepalived.conf:2: cannot read '/etc/keepalived/secret.conf': Permission denied",
         ]
     );
 }

@@ -164,15 +164,18 @@ fn long_definitions_are_cut() {
 }
 
 #[test]
-fn diagnostics_are_capped_but_keep_the_worst_class() {
+fn diagnostics_are_capped_but_keep_every_class() {
     let text = "}\n".repeat(10) + "include keepalived.conf\n";
     let o = read_files(&[(MAIN, &text)], &opts(|o| o.max_diagnostics = 5));
-    assert_eq!(o.diagnostics.len(), 6);
+    assert_eq!(o.diagnostics.len(), 7);
     assert_eq!(
-        diags(&o)[5],
-        "CannotRun: 6 more problems were found and not listed; fix the ones above and check again"
+        &diags(&o)[5..],
+        [
+            "Error: 5 more problems of class Error were found and not listed; fix the ones above and check again",
+            "CannotRun: 1 more problems of class CannotRun were found and not listed; fix the ones above and check again",
+        ]
     );
-    assert_eq!(exit_code(&o), 4);
+    assert_eq!(exit_code(&o), 5);
 }
 
 /// xorshift64: deterministic test input without a dependency.

@@ -208,19 +208,26 @@ fn trailing_backslash_outside_definitions_stays_in_the_word() {
 }
 
 #[test]
-fn missing_main_file_cannot_run() {
-    let mut loader = holdfast_core::config::source::MemoryLoader::new();
-    let o = holdfast_core::config::reader::read(
-        MAIN,
-        &mut loader,
-        &holdfast_core::config::reader::ReaderOptions::default(),
-    );
+fn missing_main_file_is_a_warning_unless_e() {
+    // Measured: `keepalived -t -f /no/such/file` exits 0 (it runs with nothing); with -e, 4.
+    let read_none = |options: &holdfast_core::config::reader::ReaderOptions| {
+        let mut loader = holdfast_core::config::source::MemoryLoader::new();
+        holdfast_core::config::reader::read(MAIN, &mut loader, options)
+    };
+    let o = read_none(&Default::default());
     assert_eq!(
         diags(&o),
-        [
-            "CannotRun: '/etc/keepalived/keepalived.conf' does not exist",
-            "CannotRun: no configuration was read from '/etc/keepalived/keepalived.conf'",
-        ]
+        ["Warning: '/etc/keepalived/keepalived.conf' does not exist; keepalived runs with an empty configuration (with -e it is an error)"]
+    );
+    assert_eq!(exit_code(&o), 0);
+    assert!(o.sources.files().is_empty() && o.statements.is_empty());
+    let o = read_none(&holdfast_core::config::reader::ReaderOptions {
+        missing_include_is_fatal: true,
+        ..Default::default()
+    });
+    assert_eq!(
+        diags(&o),
+        ["CannotRun: '/etc/keepalived/keepalived.conf' does not exist"]
     );
     assert_eq!(exit_code(&o), 4);
 }

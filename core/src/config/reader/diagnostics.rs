@@ -1,8 +1,8 @@
 //! Collecting the reader's problems, with a bound, and quoting text inside messages.
 //!
 //! A generator can repeat a faulty line a hundred thousand times; the sink keeps the first
-//! [`ReaderOptions::max_diagnostics`](super::ReaderOptions) problems and then one summary that
-//! carries the worst class of those left out, so `holdfast -t`'s exit code stays right.
+//! [`ReaderOptions::max_diagnostics`](super::ReaderOptions) problems and then one summary per class
+//! of those left out, so `holdfast -t`'s exit code stays right.
 
 use crate::config::diag::{Class, Diagnostic, Location};
 use alloc::format;
@@ -30,8 +30,8 @@ pub(crate) fn quote(bytes: &[u8]) -> String {
 pub(crate) struct Sink {
     list: Vec<Diagnostic>,
     max: usize,
-    dropped: usize,
-    worst_dropped: Option<Class>,
+    /// How many diagnostics of each class were left out.
+    dropped: Vec<(Class, usize)>,
 }
 
 impl Sink {
@@ -39,8 +39,7 @@ impl Sink {
         Sink {
             list: Vec::new(),
             max,
-            dropped: 0,
-            worst_dropped: None,
+            dropped: Vec::new(),
         }
     }
 
@@ -48,8 +47,10 @@ impl Sink {
         if self.list.len() < self.max {
             self.list.push(d);
         } else {
-            self.dropped += 1;
-            self.worst_dropped = self.worst_dropped.max(Some(d.class));
+            match self.dropped.iter_mut().find(|(c, _)| *c == d.class) {
+                Some((_, n)) => *n += 1,
+                None => self.dropped.push((d.class, 1)),
+            }
         }
     }
 
@@ -61,13 +62,15 @@ impl Sink {
         self.push(Diagnostic::global(class, message));
     }
 
+    /// The diagnostics, plus one summary per class of those left out (the exit code of
+    /// `holdfast -t` depends on which classes occur, not only on the worst one).
     pub fn finish(mut self) -> Vec<Diagnostic> {
-        if let Some(class) = self.worst_dropped {
+        for (class, n) in self.dropped {
             self.list.push(Diagnostic::global(
                 class,
                 format!(
-                    "{} more problems were found and not listed; fix the ones above and check again",
-                    self.dropped
+                    "{n} more problems of class {class:?} were found and not listed; fix the ones \
+                     above and check again"
                 ),
             ));
         }
@@ -99,8 +102,11 @@ mod tests {
         s.at(Class::Warning, loc, "w2");
         s.at(Class::CannotRun, loc, "c");
         let list = s.finish();
-        assert_eq!(list.len(), 2);
+        assert_eq!(list.len(), 3);
         assert_eq!(test_exit_code(&list), 4);
-        assert!(list[1].message.starts_with("2 more problems"));
+        assert!(list[1]
+            .message
+            .starts_with("1 more problems of class Warning"));
+        assert_eq!(list[2].class, Class::CannotRun);
     }
 }

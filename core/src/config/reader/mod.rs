@@ -40,7 +40,8 @@ pub struct ReaderOptions {
     /// Compared with `@ID` lines: `-i ID`, else the host name up to its first dot.
     pub config_id: String,
     /// `-e`: every include problem (missing file, no match, unreadable file) is
-    /// [`Class::CannotRun`] instead of a warning.
+    /// [`Class::MissingFileStrict`] (keepalived exits 6) instead of a warning, as `includea`
+    /// makes it for one include; a problem with the main file is then [`Class::CannotRun`].
     pub missing_include_is_fatal: bool,
     /// Seed for `${_RANDOM}` (keepalived seeds from the clock; the core never reads one).
     pub random_seed: u64,

@@ -190,21 +190,17 @@ impl<'a> Stream<'a> {
         );
     }
 
-    /// Opens the main configuration file (keepalived checks it as `includew`).
+    /// Opens the main configuration file. keepalived checks it like `includew`, but only
+    /// `-e` makes a problem with it count for `-t`.
     pub fn open_main(&mut self, path: &str) {
+        let fatal = self.opts.missing_include_is_fatal;
         let checks = Checks {
-            read: true,
-            missing: true,
-            wildcard: true,
-            brace: false,
+            read: fatal,
+            missing: fatal,
+            wildcard: fatal,
+            brace: fatal,
         };
         self.open_glob(path.as_bytes(), checks, None);
-        if self.includes.is_empty() {
-            self.sink.global(
-                Class::CannotRun,
-                format!("no configuration was read from {}", quote(path.as_bytes())),
-            );
-        }
     }
 
     fn current_dir(&self) -> String {
@@ -215,14 +211,24 @@ impl<'a> Stream<'a> {
             .unwrap_or_default()
     }
 
+    /// Reports an include problem. keepalived makes a checked one (`-e`, `includem`, ...)
+    /// exit 6 right after reading for an include, while for the main file `-t` exits 4 with
+    /// `-e` and 0 without it (the daemon then runs with an empty configuration).
     fn include_problem(&mut self, fatal: bool, at: Option<Location>, message: String) {
-        let (class, message) = if fatal {
-            (Class::CannotRun, message)
-        } else {
-            (
+        let (class, message) = match (fatal, at) {
+            (true, Some(_)) => (Class::MissingFileStrict, message),
+            (true, None) => (Class::CannotRun, message),
+            (false, Some(_)) => (
                 Class::Warning,
                 format!("{message}; keepalived skips it (with -e it is an error)"),
-            )
+            ),
+            (false, None) => (
+                Class::Warning,
+                format!(
+                    "{message}; keepalived runs with an empty configuration (with -e it is an \
+                     error)"
+                ),
+            ),
         };
         match at {
             Some(loc) => self.sink.at(class, loc, message),
@@ -288,9 +294,9 @@ impl<'a> Stream<'a> {
         }
         if matches.is_empty() {
             if patterns.iter().any(|p| includes::has_wildcard(p)) {
-                if checks.wildcard {
+                if checks.wildcard || at.is_none() {
                     self.include_problem(
-                        true,
+                        checks.wildcard,
                         at,
                         format!("no file matches {}", quote(full.as_bytes())),
                     );
