@@ -5,12 +5,12 @@
 //! version Debian 12 ships and holdfast is compared against. Where later keepalived versions
 //! differ, the submodule docs say so. Files are reached only through a [`SourceLoader`].
 //!
-//! The pieces, in the order a line meets them:
-//! * [`lines`]: 1023-byte `fgets` pieces and `decomment()`;
-//! * [`stream`]: `read_line()`: `@ID` lines, [`defines`] and [`expand`], [`generators`],
-//!   [`includes`], cutting at braces;
-//! * [`words`]: splitting a line into words;
-//! * [`tree`]: blocks from braces.
+//! The private submodules, in the order a line meets them:
+//! * `lines`: 1023-byte `fgets` pieces and `decomment()`;
+//! * `stream`: `read_line()`: `@ID` lines, definitions (`defines`, `expand`), `generators`,
+//!   `includes`, cutting at braces;
+//! * `words`: splitting a line into words;
+//! * `tree`: blocks from braces.
 //!
 //! Unlike keepalived, reading is bounded ([`ReaderOptions`]'s limits): include cycles, runaway
 //! definitions and huge generators end in a [`Class::CannotRun`] diagnostic, never a hang.
