@@ -14,12 +14,10 @@ impl SourceLoader for FsLoader {
             message: format!("bad pattern: {e}"),
         })?;
         let mut matches = Vec::new();
-        for entry in paths {
-            // An unreadable directory entry is skipped, as glob(3) without GLOB_ERR does.
-            if let Ok(path) = entry {
-                if path.is_file() {
-                    matches.push(path.to_string_lossy().into_owned());
-                }
+        // An unreadable directory entry is skipped, as glob(3) without GLOB_ERR does.
+        for path in paths.flatten() {
+            if path.is_file() {
+                matches.push(path.to_string_lossy().into_owned());
             }
         }
         matches.sort();
