@@ -37,4 +37,4 @@ pub use error::{Attr, DecodeError};
 pub use exchange::{Event, Exchange, ReplyError};
 pub use netlink::{messages, Kind, Message, Messages};
 pub use reply::{decode_dest, decode_family_id, decode_info, decode_service, Info, Version};
-pub use request::{encode_get_family, Request};
+pub use request::{encode_get_family, Request, IPVS_FAMILY_NAME};

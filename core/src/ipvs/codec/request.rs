@@ -115,8 +115,12 @@ impl<'a> Request<'a> {
     }
 }
 
-/// Writes a `CTRL_CMD_GETFAMILY` request for "IPVS" to `out` (replacing its contents).
-pub fn encode_get_family(seq: u32, out: &mut Vec<u8>) {
+/// The generic-netlink family name of IPVS.
+pub const IPVS_FAMILY_NAME: &str = IPVS_GENL_NAME;
+
+/// Writes a `CTRL_CMD_GETFAMILY` request for family `name` ([`IPVS_FAMILY_NAME`]; other names
+/// only serve to test the codec against a kernel without IPVS) to `out`, replacing its contents.
+pub fn encode_get_family(seq: u32, name: &str, out: &mut Vec<u8>) {
     begin(
         out,
         GENL_ID_CTRL,
@@ -125,7 +129,7 @@ pub fn encode_get_family(seq: u32, out: &mut Vec<u8>) {
         CTRL_CMD_GETFAMILY,
         CTRL_VERSION,
     );
-    put_str(out, CTRL_ATTR_FAMILY_NAME, IPVS_GENL_NAME);
+    put_str(out, CTRL_ATTR_FAMILY_NAME, name);
     finish(out);
 }
 

@@ -63,7 +63,7 @@ fn run<'a>(ex: &mut Exchange, datagram: &'a [u8]) -> Result<Vec<&'a [u8]>, Reply
 #[test]
 fn get_family_request() {
     let mut out = Vec::new();
-    encode_get_family(1, &mut out);
+    encode_get_family(1, IPVS_FAMILY_NAME, &mut out);
     #[rustfmt::skip]
     let expect = [
         32, 0, 0, 0,   0x10, 0,   5, 0,   1, 0, 0, 0,   0, 0, 0, 0, // len, GENL_ID_CTRL, REQUEST|ACK, seq 1, pid
