@@ -71,7 +71,12 @@ pub struct IpvsActor<P: Ipvs, C: IpvsClock> {
 
 impl<P: Ipvs, C: IpvsClock> IpvsActor<P, C> {
     /// Creates the actor. The [`ModulesReady`] proof is what makes "talk to IPVS before its
-    /// modules are loaded" fail to compile: only the module loader creates one.
+    /// modules are loaded" fail to compile: only the module loader creates one, so outside this
+    /// crate there is no way to make the argument:
+    ///
+    /// ```compile_fail,E0624
+    /// let ready = holdfast_actors::gate::ModulesReady::new(vec!["rr".to_string()]);
+    /// ```
     pub fn new(
         ready: ModulesReady,
         port: P,

@@ -10,9 +10,24 @@ use holdfast_core::ipvs::{AddrFamily, FamilyId};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some(family) = FamilyId::new(36) else { return };
+    // Answer whatever sequence number and family the first message carries, so the fuzzer does
+    // not have to guess them before reaching the decoders.
+    let first = messages(data).next().and_then(Result::ok);
+    let seq = first.map_or(1, |m| m.seq);
+    let Some(family) = first.and_then(|m| FamilyId::new(m.kind)).or(FamilyId::new(36)) else {
+        return;
+    };
     let dump = Request::DumpServices;
-    let mut exchanges = [Exchange::get_family(1), Exchange::new(&dump, family, 1)];
+    let dests = Request::DumpDests(&holdfast_core::ipvs::ServiceKey::Fwmark {
+        family: AddrFamily::Ipv4,
+        mark: core::num::NonZeroU32::MIN,
+    });
+    let mut exchanges = [
+        Exchange::get_family(seq),
+        Exchange::new(&dump, family, seq),
+        Exchange::new(&dests, family, seq),
+        Exchange::new(&Request::GetInfo, family, seq),
+    ];
     for ex in &mut exchanges {
         for m in messages(data) {
             let Ok(m) = m else { break };

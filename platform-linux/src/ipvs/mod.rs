@@ -8,7 +8,10 @@
 //! which it returns `Timeout`; the socket is non-blocking under smol, so a silent kernel never
 //! stalls the executor.
 
+mod clock;
 mod transport;
+
+pub use clock::MonotonicClock;
 
 use holdfast_actors::ports::ipvs::{Call, Ipvs, IpvsError};
 use holdfast_core::ipvs::codec::{
