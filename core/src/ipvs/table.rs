@@ -174,3 +174,42 @@ impl From<VirtualService> for VirtualServiceRepr {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::{FwdMethod, Name, Protocol};
+    use core::net::{IpAddr, Ipv6Addr};
+
+    #[test]
+    fn tables_survive_serialisation() {
+        let key = ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+            port: 3868,
+        };
+        let mut t = Table::new();
+        let vs = t.insert(Service::new(key, Name::new("sh").expect("valid")));
+        vs.insert_dest(Destination::new(
+            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2)),
+            3868,
+            FwdMethod::Route,
+            3,
+        ));
+        let bytes = postcard::to_allocvec(&t).expect("serialise");
+        let back: Table = postcard::from_bytes(&bytes).expect("deserialise");
+        assert_eq!(back, t);
+        assert_eq!(back.get(&key).map(VirtualService::dest_count), Some(1));
+    }
+
+    #[test]
+    fn a_scheduler_name_too_long_is_refused_on_deserialisation() {
+        // A 16-byte name in a serialised service: the heapless string refuses it.
+        let mut bytes = postcard::to_allocvec(&Name::new("rr").expect("valid")).expect("ser");
+        bytes[0] = 16;
+        bytes.extend_from_slice(&[b'x'; 14]);
+        assert!(postcard::from_bytes::<Name>(&bytes).is_err());
+        let spaced = [3u8, b'r', b' ', b'r'];
+        assert!(postcard::from_bytes::<Name>(&spaced).is_err());
+    }
+}
