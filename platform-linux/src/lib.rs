@@ -5,4 +5,5 @@
 
 pub mod cli;
 pub mod config_files;
+pub mod ipvs;
 pub mod system_facts;
