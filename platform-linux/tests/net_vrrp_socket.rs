@@ -8,6 +8,8 @@ mod net_support;
 use holdfast_actors::ports::vrrp_net::{
     Family, Links, PacketIo, Received, VrrpSocket, VrrpSocketSpec, VRRP_GROUP_V4, VRRP_GROUP_V6,
 };
+use holdfast_core::wire::advert::{emit_vrrp, parse_vrrp, TtlCheck};
+use holdfast_core::wire::{IpVersion, VrrpPacket, VrrpRepr};
 use holdfast_linux::net::LinuxPacketIo;
 use net_support::*;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -47,6 +49,26 @@ fn send_a_to_b(
     destination: IpAddr,
     buf_len: usize,
 ) -> Got {
+    send_payload_a_to_b(
+        pair,
+        family,
+        join_group,
+        source,
+        destination,
+        buf_len,
+        &PAYLOAD,
+    )
+}
+
+fn send_payload_a_to_b(
+    pair: &Pair,
+    family: Family,
+    join_group: bool,
+    source: IpAddr,
+    destination: IpAddr,
+    buf_len: usize,
+    payload: &[u8],
+) -> Got {
     let (ready_tx, ready_rx) = mpsc::channel();
     std::thread::scope(|s| {
         let b = s.spawn(|| {
@@ -83,7 +105,7 @@ fn send_a_to_b(
                     join_group: true,
                 };
                 let sock = LinuxPacketIo.open_vrrp(&spec).expect("open in A");
-                sock.send(&PAYLOAD, source, destination)
+                sock.send(payload, source, destination)
                     .await
                     .expect("send from A");
             }));
@@ -307,4 +329,59 @@ fn sending_across_families_is_refused_with_context() {
             }));
         });
     });
+}
+
+/// A VRRPv3 advert (VRID 51, priority 100, 1 s) for one address, built by the wire layer.
+fn wire_advert(ip: IpVersion, address: &[u8]) -> VrrpRepr {
+    let mut bytes = vec![0x31, 51, 100, 1, 0, 100, 0, 0];
+    bytes.extend_from_slice(address);
+    let packet = VrrpPacket::new_checked(&bytes[..], ip).expect("well-formed");
+    VrrpRepr::parse(&packet).expect("well-formed")
+}
+
+/// The whole path the vrrp actor takes: `emit_vrrp` with a source that is not the interface's
+/// primary address (a `unicast_src_ip`), the port's send and receive, and `parse_vrrp` on the
+/// peer. The VRRPv3 checksum covers the source, so this passes only if the kernel put exactly
+/// that source in the header.
+#[test]
+fn a_wire_advert_from_a_secondary_source_passes_the_peers_checks() {
+    let Some(pair) = Pair::new() else { return };
+    pair.ip_in(&pair.a, &["addr", "add", "192.0.2.3/24", "dev", VA]);
+    pair.ip_in(
+        &pair.a,
+        &["addr", "add", "2001:db8::3/64", "dev", VA, "nodad"],
+    );
+    let cases = [
+        (
+            Family::Ipv4,
+            IpAddr::V4(Ipv4Addr::new(192, 0, 2, 3)),
+            wire_advert(IpVersion::Ipv4, &[192, 0, 2, 10]),
+        ),
+        (
+            Family::Ipv6,
+            v6("2001:db8::3"),
+            wire_advert(IpVersion::Ipv6, &v6_octets("2001:db8::10")),
+        ),
+    ];
+    for (family, source, repr) in cases {
+        let group = family.vrrp_group();
+        let mut bytes = [0u8; 1500];
+        let len = emit_vrrp(&repr, source, group, &mut bytes).expect("fits");
+        let got = send_payload_a_to_b(&pair, family, true, source, group, 1500, &bytes[..len]);
+        let r = got.received;
+        let parsed = parse_vrrp(
+            &got.payload,
+            r.source,
+            r.destination,
+            r.hop_limit,
+            TtlCheck::Require255,
+        )
+        .unwrap_or_else(|e| panic!("{family} advert refused by the peer: {e:?}"));
+        assert_eq!(parsed.src_addr, source);
+        assert_eq!(parsed.repr, repr);
+    }
+}
+
+fn v6_octets(s: &str) -> [u8; 16] {
+    s.parse::<Ipv6Addr>().expect("literal").octets()
 }

@@ -13,21 +13,22 @@
 //!
 //! Futures are not `Send`: the daemon runs its actors on one `LocalExecutor` (FIELD-NOTES §6).
 
+use holdfast_core::wire::{self, IpVersion};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// IP protocol number of VRRP (RFC 5798 §5.1.1.4).
-pub const VRRP_PROTOCOL: u8 = 112;
+pub const VRRP_PROTOCOL: u8 = wire::IP_PROTOCOL_VRRP;
 /// The TTL / hop limit every advert is sent with and must arrive with (RFC 5798 §5.1.1.3).
-pub const VRRP_TTL: u8 = 255;
-/// The IPv4 TOS / IPv6 traffic class byte of adverts: DSCP CS6, as keepalived sends them.
-pub const VRRP_TOS: u8 = 0xc0;
+pub const VRRP_TTL: u8 = wire::VRRP_TTL;
+/// The IPv4 TOS / IPv6 traffic class byte of adverts: DSCP CS6 (0xc0), as keepalived sends them.
+pub const VRRP_TOS: u8 = wire::DSCP_CS6 << 2;
 /// The IPv4 VRRP multicast group (RFC 5798 §5.1.1.2).
-pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+pub const VRRP_GROUP_V4: Ipv4Addr = wire::advert::GROUP_V4;
 /// The IPv6 VRRP multicast group (RFC 5798 §5.1.2.2).
-pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+pub const VRRP_GROUP_V6: Ipv6Addr = wire::advert::GROUP_V6;
 
 /// Which IP family a VRRP socket carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +51,24 @@ impl Family {
         match self {
             Family::Ipv4 => IpAddr::V4(VRRP_GROUP_V4),
             Family::Ipv6 => IpAddr::V6(VRRP_GROUP_V6),
+        }
+    }
+}
+
+impl From<Family> for IpVersion {
+    fn from(f: Family) -> IpVersion {
+        match f {
+            Family::Ipv4 => IpVersion::Ipv4,
+            Family::Ipv6 => IpVersion::Ipv6,
+        }
+    }
+}
+
+impl From<IpVersion> for Family {
+    fn from(v: IpVersion) -> Family {
+        match v {
+            IpVersion::Ipv4 => Family::Ipv4,
+            IpVersion::Ipv6 => Family::Ipv6,
         }
     }
 }
@@ -315,7 +334,7 @@ impl std::error::Error for NetError {
 /// (`EINTR`) itself.
 pub trait VrrpSocket {
     /// Sends one VRRP payload (header and addresses, checksum already computed by the caller,
-    /// no IP header) from `source` to `destination` (the family's group or a `unicast_peer`).
+    /// no IP header: `holdfast_core::wire::advert::emit_vrrp` builds it) from `source` to `destination` (the family's group or a `unicast_peer`).
     /// `source` is the interface's primary address or `unicast_src_ip`; the implementation must
     /// put exactly it in the IP header, because the VRRPv3 checksum covers it.
     fn send(
@@ -327,7 +346,11 @@ pub trait VrrpSocket {
 
     /// Waits for the next VRRP packet and copies its payload (without the IP header, whatever
     /// its length) to the start of `buf`. A payload longer than `buf` is cut and flagged
-    /// [`Received::truncated`]; 1500 bytes hold any advert.
+    /// [`Received::truncated`]; 1500 bytes hold any advert. The packet is then checked with
+    /// `holdfast_core::wire::advert::parse_vrrp(&buf[..len], source, destination, hop_limit, ..)`.
+    ///
+    /// Cancel-safe: dropping the future before it completes loses no packet, so the actor
+    /// may `select` over it.
     fn recv(&self, buf: &mut [u8]) -> impl Future<Output = Result<Received, NetError>>;
 }
 
@@ -382,6 +405,6 @@ pub trait Links {
 /// A subscription to link notifications.
 pub trait LinkEvents {
     /// The next notification, in the order the kernel sent them. An error means the
-    /// subscription is dead: subscribe again.
+    /// subscription is dead: subscribe again. Cancel-safe, like [`VrrpSocket::recv`].
     fn next(&mut self) -> impl Future<Output = Result<LinkEvent, NetError>>;
 }

@@ -1,8 +1,13 @@
 //! The part of an IPv4 header an IPv4 raw socket hands over in front of every datagram: its
-//! length (IHL, options included), TTL, protocol and addresses. Only what the receive path
-//! needs to strip the header and report the TTL; the VRRP checks themselves belong to the
-//! actor and `holdfast_core::wire`.
+//! length (IHL, options included), TTL, protocol and addresses, read through the wire layer's
+//! [`Ipv4Packet`] view. Only what the receive path needs to strip the header and report the
+//! TTL; the VRRP checks themselves belong to the actor and `holdfast_core::wire`.
+//!
+//! Unlike `Ipv4Packet::new_checked`, a datagram cut short by the receive buffer is still read
+//! (its payload is reported truncated): only the fixed header and the options must be there.
 
+use holdfast_core::wire::ipv4::HEADER_LEN;
+use holdfast_core::wire::Ipv4Packet;
 use std::net::Ipv4Addr;
 
 /// The fields of a received IPv4 header.
@@ -21,23 +26,22 @@ pub struct Ipv4Header {
 /// Reads the header at the start of `datagram`; `None` when the bytes are not an IPv4 header
 /// (wrong version, IHL below 5, or fewer bytes than the IHL says).
 pub fn parse(datagram: &[u8]) -> Option<Ipv4Header> {
-    let first = *datagram.first()?;
-    if first >> 4 != 4 {
+    if datagram.len() < HEADER_LEN {
         return None;
     }
-    let header_len = usize::from(first & 0x0f) * 4;
-    let header = datagram.get(..header_len).filter(|_| header_len >= 20)?;
-    let addr = |at: usize| -> Option<Ipv4Addr> {
-        let b: [u8; 4] = header.get(at..at + 4)?.try_into().ok()?;
-        Some(Ipv4Addr::from(b))
-    };
+    // The getters used read only the fixed header, which the length check above guarantees.
+    let packet = Ipv4Packet::new_unchecked(datagram);
+    let header_len = packet.header_len();
+    if packet.version() != 4 || header_len < HEADER_LEN || header_len > datagram.len() {
+        return None;
+    }
     Some(Ipv4Header {
         header_len,
-        total_len: usize::from(u16::from_be_bytes([*header.get(2)?, *header.get(3)?])),
-        ttl: *header.get(8)?,
-        protocol: *header.get(9)?,
-        source: addr(12)?,
-        destination: addr(16)?,
+        total_len: usize::from(packet.total_len()),
+        ttl: packet.ttl(),
+        protocol: packet.protocol(),
+        source: packet.src_addr(),
+        destination: packet.dst_addr(),
     })
 }
 
