@@ -17,8 +17,9 @@ use std::io;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 
-/// The I/O of the netlink connection behind a [`LinuxLinks`]; spawn it. It ends when the
-/// socket fails or every [`LinuxLinks`] clone is dropped.
+/// The I/O of the netlink connection behind a [`LinuxLinks`]; spawn it. It ends only when the
+/// socket fails (requests then fail too); dropping it, or the task running it, closes the
+/// connection.
 #[must_use = "netlink requests get no answer unless the driver is spawned"]
 pub struct NetlinkDriver(Pin<Box<Connection<RouteNetlinkMessage, SmolSocket>>>);
 
