@@ -56,10 +56,13 @@ fn ipv4_vip_with_label_is_listed_then_removed() {
         assert_eq!(found[0].label.as_deref(), Some("hfva:vip"));
         assert_eq!(found[0].broadcast, spec.broadcast);
         assert_eq!(found[0].scope, AddressScope::Global);
-        // The primary address is listed too (what a restarted daemon compares against).
-        assert!(listed
+        assert!(found[0].secondary, "192.0.2.1/24 is the subnet's primary");
+        // The primary address is listed too: adverts go out from it.
+        let primary = listed
             .iter()
-            .any(|a| a.address == IpAddr::V4(Ipv4Addr::from(A_V4))));
+            .find(|a| a.address == IpAddr::V4(Ipv4Addr::from(A_V4)))
+            .expect("primary listed");
+        assert!(!primary.secondary);
 
         links.remove_address(&spec).await.expect("remove");
         links
@@ -82,6 +85,7 @@ fn scope_is_applied() {
         let found = listed.iter().find(|a| a.address == vip4()).expect("listed");
         assert_eq!(found.scope, AddressScope::Host);
         assert_eq!(found.broadcast, None, "no brd unless given");
+        assert!(!found.secondary, "a /32 is a subnet of its own");
     });
 }
 

@@ -16,7 +16,7 @@ use super::vrrp_net::{
     VRRP_TTL,
 };
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -369,6 +369,16 @@ fn insert_address(link: &mut FakeLink, spec: &AddressSpec) {
         return;
     }
     let v4 = spec.address.is_ipv4();
+    // As the kernel does: an IPv4 address in a subnet that already has one is secondary.
+    let secondary = match spec.address {
+        IpAddr::V4(new) => link.addresses.iter().any(|a| match a.address {
+            IpAddr::V4(old) => {
+                a.prefix_len == spec.prefix_len && same_subnet(old, new, spec.prefix_len)
+            }
+            IpAddr::V6(_) => false,
+        }),
+        IpAddr::V6(_) => false,
+    };
     link.addresses.push(InterfaceAddress {
         address: spec.address,
         prefix_len: spec.prefix_len,
@@ -377,7 +387,15 @@ fn insert_address(link: &mut FakeLink, spec: &AddressSpec) {
         broadcast: spec.broadcast.filter(|_| v4),
         tentative: false,
         dad_failed: false,
+        secondary,
     });
+}
+
+fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, prefix_len: u8) -> bool {
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(prefix_len.min(32)))
+        .unwrap_or(0);
+    u32::from(a) & mask == u32::from(b) & mask
 }
 
 /// A fake VRRP socket; see [`FakeNet`].

@@ -212,6 +212,9 @@ pub struct InterfaceAddress {
     pub tentative: bool,
     /// IPv6 duplicate address detection found the address in use elsewhere.
     pub dad_failed: bool,
+    /// IPv4: another address of the same subnet was there first and is the primary one. The
+    /// first non-secondary IPv4 address is the one keepalived sends adverts from.
+    pub secondary: bool,
 }
 
 /// Which address operation failed.

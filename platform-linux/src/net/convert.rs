@@ -104,6 +104,7 @@ pub fn interface_address(msg: &AddressMessage) -> Option<InterfaceAddress> {
         broadcast,
         tentative: flags.contains(AddressFlags::Tentative),
         dad_failed: flags.contains(AddressFlags::Dadfailed),
+        secondary: flags.contains(AddressFlags::Secondary),
     })
 }
 
@@ -212,6 +213,7 @@ mod tests {
                 broadcast: spec.broadcast,
                 tentative: false,
                 dad_failed: false,
+                secondary: false,
             }
         );
     }

@@ -167,6 +167,9 @@ fn vips_are_logged_listed_and_removed_idempotently() {
         let listed = a.net.addresses(&a.eth0).await.unwrap();
         let got = listed.iter().find(|x| x.address == v4(10)).unwrap();
         assert_eq!(got.label.as_deref(), Some("eth0:vip"));
+        assert!(got.secondary, "192.0.2.1/24 was there first");
+        let primary = listed.iter().find(|x| x.address == v4(1)).unwrap();
+        assert!(!primary.secondary);
         assert_eq!(listed.iter().filter(|x| x.address == v4(10)).count(), 1);
         assert!(
             !listed
