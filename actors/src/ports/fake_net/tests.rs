@@ -1,9 +1,13 @@
 //! Tests of the network fakes: delivery rules on a segment, VIP bookkeeping, link events.
 
 use super::*;
-use crate::ports::vrrp_net::{AddressScope, VRRP_GROUP_V4, VRRP_GROUP_V6};
+use crate::ports::vrrp_net::{
+    AddressScope, AddressSpec, Family, FrameSocket, Interface, LinkEvent, LinkEvents, Links,
+    NetError, PacketIo, Received, VrrpSocket, VrrpSocketSpec, VRRP_GROUP_V4, VRRP_GROUP_V6,
+};
 use futures_lite::future;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn v4(d: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(192, 0, 2, d))
