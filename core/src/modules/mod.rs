@@ -11,8 +11,7 @@
 //! * [`IpvsNeeds`] turns schedulers and persistence engines into module names.
 //! * [`ModuleDb::closure`] gives a dependency-first [`LoadPlan`] including soft dependencies,
 //!   whose alias alternatives (`crc32c` → `crc32c_intel`, `crc32c_generic`) are tried in turn.
-//! * [`Round`] walks a plan with the port's answers and yields a [`LoadReport`], whose
-//!   [`LoadReport::ipvs_present`] is the only source of [`IpvsModulesPresent`].
+//! * [`Round`] walks a plan with the port's answers and yields a [`LoadReport`].
 //! * [`Backoff`] spaces the retries.
 //!
 //! Contract: nothing here does I/O, reads a clock or panics on any index text.
@@ -41,9 +40,7 @@ pub use glob::matches as glob_matches;
 pub use name::{ModuleName, NameError, MAX_LEN, MODULE_SUFFIXES};
 pub use needs::{engine_module, ipvs_module, scheduler_module, BadNeed, IpvsNeeds, IPVS_MODULE};
 pub use plan::{LoadPlan, PlanIssue, SoftGroup, Source, Step, When};
-pub use report::{
-    IndexProblems, IpvsModulesPresent, LoadReport, ModuleReport, Summary, MAX_REPORTED_DIAGNOSTICS,
-};
+pub use report::{IndexProblems, LoadReport, ModuleReport, Summary, MAX_REPORTED_DIAGNOSTICS};
 pub use round::{Attempt, Outcome, Round};
 pub use softdep::SoftDeps;
 pub use status::{IndexError, LoadError, ModuleStatus, OsErrno};

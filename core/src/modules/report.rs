@@ -1,5 +1,6 @@
 //! [`LoadReport`]: the module loader's published view of the kernel, one complete snapshot per
-//! change, and [`IpvsModulesPresent`], the proof the IPVS side needs before it talks to IPVS.
+//! change. (The proof the IPVS actor needs, `holdfast_actors::gate::ModulesReady`, is made from
+//! it by the loader actor.)
 //!
 //! "Ready" means `ip_vs` and every wanted scheduler and engine module is present. A report can be
 //! "IPVS present" without being ready: a missing `ip_vs_wrr` must not stop the services that use
@@ -48,14 +49,6 @@ impl IndexProblems {
             total: diags.len(),
         }
     }
-}
-
-/// Proof that `ip_vs` is present in the running kernel: only [`LoadReport::ipvs_present`] makes
-/// one, so code that needs it cannot run before the loader has said so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct IpvsModulesPresent {
-    _private: (),
 }
 
 /// The loader's view after one round.
@@ -163,10 +156,9 @@ impl LoadReport {
         self.status(name).is_some_and(ModuleStatus::is_present)
     }
 
-    /// Proof that `ip_vs` is present, if it is.
-    pub fn ipvs_present(&self) -> Option<IpvsModulesPresent> {
+    /// Whether `ip_vs` is present (loaded, already loaded or built in).
+    pub fn ipvs_present(&self) -> bool {
         self.is_present(&ipvs_module())
-            .then_some(IpvsModulesPresent { _private: () })
     }
 
     /// Whether every wanted module is present.

@@ -298,7 +298,7 @@ fn crc32c_intel_without_sse42_falls_back_to_generic() {
     );
     assert!(report.is_ready());
     assert_eq!(report.summary(), Summary::Ready);
-    assert!(report.ipvs_present().is_some());
+    assert!(report.ipvs_present());
     assert_eq!(
         report.to_string(),
         "kernel 6.1.0-28-amd64: IPVS modules ready"
@@ -332,7 +332,7 @@ fn missing_scheduler_leaves_ip_vs_ready() {
         _ => Outcome::Live,
     });
     assert!(!report.is_ready());
-    assert!(report.ipvs_present().is_some());
+    assert!(report.ipvs_present());
     assert!(report.is_present(&n("ip_vs_rr")));
     assert_eq!(report.summary(), Summary::IpvsReady { missing: 1 });
     assert_eq!(
@@ -368,7 +368,7 @@ fn a_failed_dependency_blocks_its_dependents() {
             by: n("nf_conntrack")
         })
     );
-    assert!(report.ipvs_present().is_none());
+    assert!(!report.ipvs_present());
     assert_eq!(
         report.to_string(),
         "kernel 6.1.0-28-amd64: ip_vs waiting for nf_conntrack; \
