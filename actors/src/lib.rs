@@ -6,4 +6,5 @@
 #![forbid(unsafe_code)]
 
 pub mod gate;
+pub mod module_loader;
 pub mod ports;

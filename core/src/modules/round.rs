@@ -1,9 +1,12 @@
 //! [`Round`]: one pass over a [`LoadPlan`], deciding which module to try next and turning the
 //! port's answers into [`ModuleStatus`]es. The loader actor drives it:
 //!
-//! 1. `Round::new(&plan, previous_report)`;
-//! 2. while `next_attempt()` gives an [`Attempt`], ask the port (is it live? else load it) and
-//!    pass the answer to `record(attempt, outcome)`;
+//! 1. `Round::new(&plan, previous_report, is_live)`, where `is_live` asks the port whether a
+//!    module is loaded already (asked once per module file, before anything is tried, so an
+//!    alternative that is already live satisfies its soft dependency before the first one is
+//!    tried);
+//! 2. while `next_attempt()` gives an [`Attempt`], load it through the port and pass the answer
+//!    to `record(attempt, outcome)`;
 //! 3. `finish(...)` gives the [`LoadReport`].
 //!
 //! Built-ins, modules missing from the index, modules whose dependency is not present and
@@ -50,7 +53,11 @@ pub struct Round<'p> {
 impl<'p> Round<'p> {
     /// Starts a round. Modules the `previous` report says holdfast loaded stay "loaded" (not
     /// "already loaded") when they are found live again.
-    pub fn new(plan: &'p LoadPlan, previous: Option<&LoadReport>) -> Self {
+    pub fn new(
+        plan: &'p LoadPlan,
+        previous: Option<&LoadReport>,
+        mut is_live: impl FnMut(&ModuleName) -> bool,
+    ) -> Self {
         let inserted_before = previous
             .map(|r| {
                 r.modules()
@@ -60,12 +67,19 @@ impl<'p> Round<'p> {
                     .collect()
             })
             .unwrap_or_default();
-        Round {
+        let mut round = Round {
             plan,
             statuses: alloc::vec![ModuleStatus::Pending; plan.steps.len()],
             inserted_before,
             cursor: 0,
+        };
+        for (index, step) in plan.steps.iter().enumerate() {
+            if matches!(step.source, Source::File { .. }) && is_live(&step.module) {
+                let status = round.live_status(&step.module);
+                round.set(index, status);
+            }
         }
+        round
     }
 
     /// The next module to try, settling the ones before it that need no I/O.
@@ -74,6 +88,13 @@ impl<'p> Round<'p> {
         while let Some(step) = plan.steps.get(self.cursor) {
             let index = self.cursor;
             self.cursor = self.cursor.saturating_add(1);
+            if self
+                .statuses
+                .get(index)
+                .is_some_and(ModuleStatus::is_present)
+            {
+                continue;
+            }
             if let Some(settled) = self.settle(step) {
                 self.set(index, settled);
                 continue;
@@ -93,11 +114,18 @@ impl<'p> Round<'p> {
     pub fn record(&mut self, attempt: Attempt<'_>, outcome: Outcome) {
         let status = match outcome {
             Outcome::Inserted => ModuleStatus::Loaded,
-            Outcome::Live if self.inserted_before.contains(attempt.module) => ModuleStatus::Loaded,
-            Outcome::Live => ModuleStatus::AlreadyLoaded,
+            Outcome::Live => self.live_status(attempt.module),
             Outcome::Failed(error) => ModuleStatus::from(error),
         };
         self.set(attempt.index, status);
+    }
+
+    fn live_status(&self, module: &ModuleName) -> ModuleStatus {
+        if self.inserted_before.contains(module) {
+            ModuleStatus::Loaded
+        } else {
+            ModuleStatus::AlreadyLoaded
+        }
     }
 
     /// The report for this round. Modules not reached stay [`ModuleStatus::Pending`].

@@ -149,7 +149,7 @@ fn builtins_are_present_without_dependencies() {
     let plan = db.closure(&[n("ip_vs"), n("ip_vs_rr")]);
     assert_eq!(order(&plan), ["ip_vs", "ip_vs_rr"]);
     assert_eq!(plan.steps[0].source, Source::BuiltIn);
-    let mut round = Round::new(&plan, None);
+    let mut round = Round::new(&plan, None, |_| false);
     let attempt = round.next_attempt().unwrap();
     assert_eq!(attempt.module.as_str(), "ip_vs_rr");
     round.record(attempt, Outcome::Inserted);
@@ -220,7 +220,7 @@ fn unknown_modules_and_unresolved_soft_deps() {
             spec: n("crc32c")
         }]
     );
-    let mut round = Round::new(&plan, None);
+    let mut round = Round::new(&plan, None, |_| false);
     let attempt = round.next_attempt().unwrap();
     round.record(attempt, Outcome::Inserted);
     let report = round.finish(String::from("6.1.0"), &[n("ip_vs")], &[]);
@@ -238,7 +238,7 @@ fn unknown_modules_and_unresolved_soft_deps() {
 #[test]
 fn without_modules_dep_ip_vs_is_not_called_absent_from_the_kernel() {
     let plan = ModuleDb::parse(IndexTexts::default()).closure(&[n("ip_vs")]);
-    let mut round = Round::new(&plan, None);
+    let mut round = Round::new(&plan, None, |_| false);
     assert!(round.next_attempt().is_none());
     let report = round.finish(String::from("6.1.0"), &[n("ip_vs")], &[]);
     assert_eq!(report.status(&n("ip_vs")), Some(&ModuleStatus::NotInIndex));
@@ -252,7 +252,7 @@ fn run_round(
     answer: impl Fn(&str) -> Outcome,
 ) -> (Vec<String>, LoadReport) {
     let mut tried = Vec::new();
-    let mut round = Round::new(plan, previous);
+    let mut round = Round::new(plan, previous, |_| false);
     while let Some(attempt) = round.next_attempt() {
         tried.push(String::from(attempt.module.as_str()));
         round.record(attempt, answer(attempt.module.as_str()));
