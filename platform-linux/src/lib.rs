@@ -4,4 +4,5 @@
 //! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.
 
 pub mod cli;
+pub mod kmod;
 pub mod system_facts;
