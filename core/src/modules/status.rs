@@ -37,6 +37,8 @@ pub enum LoadError {
     UnknownSymbol,
     /// A compressed module file that neither the kernel nor holdfast can decompress.
     CompressionUnsupported { path: String, format: String },
+    /// User-space decompression of a compressed module file failed (corrupt or too large).
+    Decompress { path: String, reason: String },
     /// The system `modprobe` fallback ran and failed (`exit_code` is `None` when it was killed
     /// by a signal or could not be started).
     ModprobeFailed { exit_code: Option<i32> },
@@ -135,6 +137,9 @@ impl fmt::Display for LoadError {
                 f,
                 "{path}: {format}-compressed and neither the kernel nor holdfast can decompress it"
             ),
+            LoadError::Decompress { path, reason } => {
+                write!(f, "cannot decompress {path}: {reason}")
+            }
             LoadError::ModprobeFailed {
                 exit_code: Some(code),
             } => write!(f, "modprobe exited with status {code}"),

@@ -8,6 +8,29 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 /// compressed and the kernel should decompress it. libc does not define it.
 pub const MODULE_INIT_COMPRESSED_FILE: libc::c_uint = 4;
 
+/// The two loading calls, so the decision logic in `load` can be tested without a kernel that
+/// loads modules.
+pub trait ModuleSyscalls {
+    /// `finit_module(fd, "", flags)`.
+    fn finit_module(&self, fd: BorrowedFd<'_>, flags: libc::c_uint) -> Result<(), i32>;
+    /// `init_module(image, len, "")`.
+    fn init_module(&self, image: &[u8]) -> Result<(), i32>;
+}
+
+/// The running kernel.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kernel;
+
+impl ModuleSyscalls for Kernel {
+    fn finit_module(&self, fd: BorrowedFd<'_>, flags: libc::c_uint) -> Result<(), i32> {
+        finit_module(fd, flags)
+    }
+
+    fn init_module(&self, image: &[u8]) -> Result<(), i32> {
+        init_module(image)
+    }
+}
+
 /// How often a load interrupted by a signal (`EINTR`) is retried.
 const EINTR_RETRIES: u32 = 3;
 
