@@ -53,7 +53,7 @@ install_rust_parts() {
 
 fuzz_all() {
     local target
-    for target in config_reader config_parse vrrp_packet; do
+    for target in config_reader config_parse vrrp_packet module_index; do
         mkdir -p "core/fuzz/corpus/$target"
         (cd core/fuzz && cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 2>&1 | tail -n 3) || return 1
     done
