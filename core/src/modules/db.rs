@@ -8,6 +8,7 @@ use super::diag::IndexDiag;
 use super::name::ModuleName;
 use super::softdep::{self, SoftDeps};
 use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// The text of the index files of one release, `None` for a file that does not exist.
@@ -47,7 +48,7 @@ impl ModuleDb {
             builtin::parse(text, &mut db.builtin, &mut db.diagnostics);
         }
         if let Some(text) = texts.alias {
-            let mut names: Vec<ModuleName> = Vec::new();
+            let mut names: Vec<String> = Vec::new();
             for soft in db.softdeps.values() {
                 for name in soft.pre.iter().chain(&soft.post) {
                     if !names.contains(name) {
@@ -88,19 +89,19 @@ impl ModuleDb {
         self.softdeps.get(name)
     }
 
-    /// The modules a soft-dependency name stands for, in the order to try them: the module of
-    /// that name if the kernel has one, otherwise every module whose alias matches it, in
-    /// `modules.alias` order.
-    pub fn resolve(&self, name: &ModuleName) -> Vec<ModuleName> {
-        if self.is_builtin(name) || self.modules.contains_key(name) {
-            return alloc::vec![name.clone()];
+    /// The modules a soft-dependency name (normalised, see [`SoftDeps`]) stands for, in the
+    /// order to try them: the module of that name if the kernel has one, otherwise every module
+    /// whose alias matches it, in `modules.alias` order.
+    pub fn resolve(&self, spec: &str) -> Vec<ModuleName> {
+        if let Ok(name) = ModuleName::new(spec) {
+            if self.is_builtin(&name) || self.modules.contains_key(&name) {
+                return alloc::vec![name];
+            }
         }
         let mut found: Vec<ModuleName> = Vec::new();
         for alias in &self.aliases {
             let known = self.is_builtin(&alias.module) || self.modules.contains_key(&alias.module);
-            if known
-                && !found.contains(&alias.module)
-                && super::glob::matches(&alias.pattern, name.as_str())
+            if known && !found.contains(&alias.module) && super::glob::matches(&alias.pattern, spec)
             {
                 found.push(alias.module.clone());
             }
@@ -123,7 +124,7 @@ mod tests {
         let db = ModuleDb::parse(IndexTexts::default());
         assert!(!db.has_dep_index());
         assert!(db.diagnostics().is_empty());
-        assert!(db.resolve(&n("crc32c")).is_empty());
+        assert!(db.resolve("crc32c").is_empty());
     }
 
     #[test]
@@ -136,12 +137,13 @@ mod tests {
         });
         assert!(db.diagnostics().is_empty(), "{:?}", db.diagnostics());
         assert_eq!(
-            db.resolve(&n("crc32c")),
+            db.resolve("crc32c"),
             [n("crc32c_intel"), n("crc32c_generic")]
         );
-        assert_eq!(db.resolve(&n("libcrc32c")), [n("libcrc32c")]);
-        assert_eq!(db.resolve(&n("builtin-thing")), [n("builtin_thing")]);
-        assert!(db.resolve(&n("gone")).is_empty());
+        assert_eq!(db.resolve("libcrc32c"), [n("libcrc32c")]);
+        assert_eq!(db.resolve("builtin_thing"), [n("builtin_thing")]);
+        assert!(db.resolve("gone").is_empty());
+        assert!(db.resolve("platform:x").is_empty());
         assert!(db.is_builtin(&n("builtin_thing")));
     }
 

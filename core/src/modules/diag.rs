@@ -51,8 +51,6 @@ pub enum IndexDiagKind {
     UnknownDirective { word: String },
     /// A `softdep` line with no module name.
     MissingModuleName,
-    /// A module in a `softdep` line before any `pre:` or `post:`.
-    SoftdepWithoutSection { text: String },
     /// An `alias` line without exactly a pattern and a module name.
     BadAlias,
     /// A line with a NUL byte or other control character.
@@ -94,9 +92,6 @@ impl fmt::Display for IndexDiagKind {
             }
             IndexDiagKind::UnknownDirective { word } => write!(f, "unknown directive '{word}'"),
             IndexDiagKind::MissingModuleName => f.write_str("softdep without a module name"),
-            IndexDiagKind::SoftdepWithoutSection { text } => {
-                write!(f, "'{text}' before any 'pre:' or 'post:'")
-            }
             IndexDiagKind::BadAlias => f.write_str("alias needs a pattern and a module name"),
             IndexDiagKind::ControlCharacter => f.write_str("control character in line"),
         }

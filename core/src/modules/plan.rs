@@ -60,8 +60,8 @@ pub enum When {
 pub struct SoftGroup {
     /// The module that has the soft dependency.
     pub of: ModuleName,
-    /// The name written in `modules.softdep` (a module name or an alias).
-    pub spec: ModuleName,
+    /// The name written in `modules.softdep` (a module name or an alias), normalised.
+    pub spec: String,
     pub when: When,
     pub candidates: Vec<ModuleName>,
 }
@@ -73,7 +73,7 @@ pub enum PlanIssue {
     /// `module`; that edge was dropped.
     Cycle { module: ModuleName, dep: ModuleName },
     /// No module provides the soft dependency `spec` of `of`.
-    SoftDepUnresolved { of: ModuleName, spec: ModuleName },
+    SoftDepUnresolved { of: ModuleName, spec: String },
 }
 
 /// The modules to make present, in order.
@@ -212,7 +212,7 @@ impl ModuleDb {
             parent: Some(module.clone()),
             via,
         };
-        let groups = |specs: &[ModuleName], when, plan: &mut LoadPlan| -> Vec<Task> {
+        let groups = |specs: &[String], when, plan: &mut LoadPlan| -> Vec<Task> {
             let mut tasks = Vec::new();
             for spec in specs {
                 let candidates = self.resolve(spec);

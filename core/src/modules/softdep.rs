@@ -2,9 +2,12 @@
 //! modules' `MODULE_SOFTDEP` tags (Debian 6.1: `softdep libcrc32c pre: crc32c`).
 //!
 //! A soft dependency names a module or an alias (`crc32c` is an alias that several modules
-//! provide). `pre:` ones load before the module, `post:` ones after; neither is required, and
-//! the sections may repeat and come in any order. Several lines for one module add up.
+//! provide; `platform:leds-gpio` is one too). `pre:` ones load before the module, `post:` ones
+//! after; neither is required, and the sections may repeat and come in any order. Several lines
+//! for one module add up. Names before any `pre:`/`post:` are ignored, as kmod ignores them:
+//! Debian 6.1's file has `softdep cifs gcm` lines written that way.
 
+use super::alias::normalise;
 use super::diag::{clean_line, IndexDiag, IndexDiagKind, IndexFile};
 use super::name::ModuleName;
 use alloc::collections::BTreeMap;
@@ -12,11 +15,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-/// The soft dependencies of one module, as names or aliases (normalised like module names).
+/// The soft dependencies of one module, as module names or aliases, with `-` normalised to `_`
+/// (outside brackets, as for alias patterns).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SoftDeps {
-    pub pre: Vec<ModuleName>,
-    pub post: Vec<ModuleName>,
+    pub pre: Vec<String>,
+    pub post: Vec<String>,
 }
 
 /// Adds every good line of `text` to `softdeps`; problems go to `diags`.
@@ -60,28 +64,17 @@ pub(crate) fn parse(
                 continue;
             }
         };
-        let mut found = SoftDeps::default();
+        let entry = softdeps.entry(module).or_default();
         let mut into_pre: Option<bool> = None;
         for word in words {
-            match word {
-                "pre:" => into_pre = Some(true),
-                "post:" => into_pre = Some(false),
-                _ => match (into_pre, ModuleName::new(word)) {
-                    (None, _) => report(IndexDiagKind::SoftdepWithoutSection {
-                        text: String::from(word),
-                    }),
-                    (Some(_), Err(error)) => report(IndexDiagKind::BadName {
-                        text: String::from(word),
-                        error,
-                    }),
-                    (Some(true), Ok(dep)) => found.pre.push(dep),
-                    (Some(false), Ok(dep)) => found.post.push(dep),
-                },
+            match (word, into_pre) {
+                ("pre:", _) => into_pre = Some(true),
+                ("post:", _) => into_pre = Some(false),
+                (_, None) => {}
+                (dep, Some(true)) => entry.pre.push(normalise(dep)),
+                (dep, Some(false)) => entry.post.push(normalise(dep)),
             }
         }
-        let entry = softdeps.entry(module).or_default();
-        entry.pre.extend(found.pre);
-        entry.post.extend(found.post);
     }
 }
 
@@ -100,14 +93,32 @@ mod tests {
 softdep libcrc32c pre: crc32c
 softdep nf_conntrack post: nf-foo pre: a b
 softdep nf_conntrack pre: c
+softdep pcengines_apuv2 pre: platform:gpio_amd_fch platform:leds-gpio
+softdep cifs gcm
 ";
         let (mut map, mut diags) = (BTreeMap::new(), Vec::new());
         parse(text, &mut map, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(map.get(&n("libcrc32c")).unwrap().pre, [n("crc32c")]);
+        assert_eq!(map.get(&n("libcrc32c")).unwrap().pre, ["crc32c"]);
         let ct = map.get(&n("nf_conntrack")).unwrap();
-        assert_eq!(ct.pre, [n("a"), n("b"), n("c")]);
-        assert_eq!(ct.post, [n("nf_foo")]);
+        assert_eq!(ct.pre, ["a", "b", "c"]);
+        assert_eq!(ct.post, ["nf_foo"]);
+        assert_eq!(
+            map.get(&n("pcengines_apuv2")).unwrap().pre,
+            ["platform:gpio_amd_fch", "platform:leds_gpio"]
+        );
+        assert_eq!(map.get(&n("cifs")), Some(&SoftDeps::default()));
+    }
+
+    #[test]
+    fn the_whole_debian_6_1_file_parses_cleanly() {
+        let text = include_str!("fixtures/debian-6.1.0-56-amd64.modules.softdep");
+        let (mut map, mut diags) = (BTreeMap::new(), Vec::new());
+        parse(text, &mut map, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(map.get(&n("libcrc32c")).unwrap().pre, ["crc32c"]);
+        assert_eq!(map.get(&n("btrfs")).unwrap().pre.len(), 4);
+        assert_eq!(map.get(&n("vfio")).unwrap().post.len(), 2);
     }
 
     #[test]
@@ -115,24 +126,18 @@ softdep nf_conntrack pre: c
         let text = "\
 options ip_vs conn_tab_bits=12
 softdep
-softdep x stray pre: ok bad/name
 softdep a/b pre: c
 ";
         let (mut map, mut diags) = (BTreeMap::new(), Vec::new());
         parse(text, &mut map, &mut diags);
         let lines: Vec<_> = diags.iter().map(|d| d.line).collect();
-        assert_eq!(lines, [1, 2, 3, 3, 4]);
+        assert_eq!(lines, [1, 2, 3]);
         assert!(matches!(
             diags[0].kind,
             IndexDiagKind::UnknownDirective { .. }
         ));
         assert_eq!(diags[1].kind, IndexDiagKind::MissingModuleName);
-        assert!(matches!(
-            diags[2].kind,
-            IndexDiagKind::SoftdepWithoutSection { .. }
-        ));
-        assert!(matches!(diags[3].kind, IndexDiagKind::BadName { .. }));
-        assert_eq!(map.get(&n("x")).unwrap().pre, [n("ok")]);
-        assert_eq!(map.len(), 1);
+        assert!(matches!(diags[2].kind, IndexDiagKind::BadName { .. }));
+        assert!(map.is_empty());
     }
 }
