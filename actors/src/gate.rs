@@ -18,7 +18,9 @@ impl ModulesReady {
     /// Only the module loader calls this, once `ip_vs` is loaded or built in.
     #[allow(dead_code)] // until the module loader (issue 6) is merged
     pub(crate) fn new(schedulers: impl IntoIterator<Item = String>) -> Self {
-        ModulesReady { schedulers: schedulers.into_iter().collect() }
+        ModulesReady {
+            schedulers: schedulers.into_iter().collect(),
+        }
     }
 
     /// Whether `ip_vs_<name>` is present, so a service using scheduler `name` can be added.

@@ -6,5 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod gate;
+pub mod ipvs;
 pub mod module_loader;
 pub mod ports;

@@ -4,5 +4,7 @@
 //! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.
 
 pub mod cli;
+pub mod config_files;
+pub mod ipvs;
 pub mod kmod;
 pub mod system_facts;

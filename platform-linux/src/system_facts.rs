@@ -27,7 +27,7 @@ pub enum ScriptInsecurity {
     Missing(String),
     /// The file is not executable by anyone.
     NotExecutable,
-    /// The path component (the file or a directory above it) is writable by a non-root user.
+    /// The path component (the file or a directory above it) is owned or writable by a non-root user.
     WritableByNonRoot(PathBuf),
 }
 
@@ -37,7 +37,11 @@ impl std::fmt::Display for ScriptInsecurity {
             ScriptInsecurity::Missing(e) => write!(f, "cannot be examined: {e}"),
             ScriptInsecurity::NotExecutable => write!(f, "is not executable"),
             ScriptInsecurity::WritableByNonRoot(p) => {
-                write!(f, "'{}' is writable by a non-root user", p.display())
+                write!(
+                    f,
+                    "'{}' is owned or writable by a non-root user",
+                    p.display()
+                )
             }
         }
     }
@@ -70,8 +74,10 @@ impl LinuxFacts {
         })
     }
 
-    /// keepalived's rule for scripts run when `enable_script_security` is set: neither the file
-    /// (after following links) nor any directory above it may be writable by a non-root user.
+    /// keepalived's rule (`lib/notify.c`) for scripts run when `enable_script_security` is set:
+    /// every component of the resolved path, `/` included, must be owned by root, and neither the
+    /// file nor a directory without the sticky bit may be writable by the world or by a non-root
+    /// group. A root-owned sticky `/tmp` is therefore fine; a 0755 script owned by `nobody` is not.
     pub fn script_insecurity(&self, script: &Path) -> Option<ScriptInsecurity> {
         let real = match std::fs::canonicalize(script) {
             Ok(p) => p,
@@ -88,7 +94,7 @@ impl LinuxFacts {
             let Ok(m) = std::fs::metadata(component) else {
                 continue;
             };
-            if writable_by_non_root(m.mode(), m.uid(), m.gid()) {
+            if insecure_component(m.mode(), m.uid(), m.gid(), m.is_dir()) {
                 return Some(ScriptInsecurity::WritableByNonRoot(component.to_path_buf()));
             }
         }
@@ -96,10 +102,11 @@ impl LinuxFacts {
     }
 }
 
-/// Sticky directories such as /tmp are writable by all but only let owners replace entries;
-/// keepalived still treats them as insecure, and so does holdfast.
-fn writable_by_non_root(mode: u32, uid: u32, gid: u32) -> bool {
-    (uid != 0 && mode & 0o200 != 0) || (gid != 0 && mode & 0o020 != 0) || mode & 0o002 != 0
+/// A sticky directory lets only an entry's owner replace it, so root-owned entries below a
+/// world-writable sticky directory stay safe (keepalived's reasoning, kept).
+fn insecure_component(mode: u32, uid: u32, gid: u32, is_dir: bool) -> bool {
+    let sticky_dir = is_dir && mode & 0o1000 != 0;
+    uid != 0 || (!sticky_dir && (mode & 0o002 != 0 || (gid != 0 && mode & 0o020 != 0)))
 }
 
 #[cfg(test)]
@@ -156,9 +163,12 @@ mod tests {
             Some(ScriptInsecurity::WritableByNonRoot(script.clone()))
         );
         fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        // The temp dir itself (/tmp) is world-writable, so the path is insecure through it.
-        assert!(
-            matches!(facts.script_insecurity(&script), Some(ScriptInsecurity::WritableByNonRoot(p)) if p != script)
+        // The scratch dir sits in root-owned sticky /tmp, which keepalived accepts.
+        assert_eq!(facts.script_insecurity(&script), None);
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        assert_eq!(
+            facts.script_insecurity(&script),
+            Some(ScriptInsecurity::WritableByNonRoot(dir.clone()))
         );
         assert!(matches!(
             facts.script_insecurity(&dir.join("missing")),
@@ -177,11 +187,28 @@ mod tests {
     }
 
     #[test]
-    fn write_bits_count_only_for_non_root_owners() {
-        assert!(!writable_by_non_root(0o755, 0, 0));
-        assert!(!writable_by_non_root(0o775, 0, 0));
-        assert!(writable_by_non_root(0o755, 1000, 0));
-        assert!(writable_by_non_root(0o775, 0, 100));
-        assert!(writable_by_non_root(0o757, 0, 0));
+    fn keepalived_component_rule() {
+        assert!(!insecure_component(0o755, 0, 0, false));
+        assert!(!insecure_component(0o775, 0, 0, true));
+        assert!(
+            insecure_component(0o755, 65534, 0, false),
+            "non-root owner, whatever the mode"
+        );
+        assert!(
+            insecure_component(0o775, 0, 100, true),
+            "writable by a non-root group"
+        );
+        assert!(
+            insecure_component(0o757, 0, 0, false),
+            "world-writable file"
+        );
+        assert!(
+            !insecure_component(0o1777, 0, 0, true),
+            "root-owned sticky /tmp"
+        );
+        assert!(
+            insecure_component(0o1777, 0, 0, false),
+            "sticky bit means nothing on a file"
+        );
     }
 }
