@@ -78,6 +78,7 @@ step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
+step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh
 step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
 
 echo
