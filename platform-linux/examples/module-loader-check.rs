@@ -9,6 +9,8 @@
 //!   `ip_vs` by hand gives `EEXIST`, i.e. `AlreadyLoaded`;
 //! - `missing <sched>`: the scheduler's file was deleted: `ip_vs` is ready, the scheduler is
 //!   `MissingFile`, and the proof leaves it out;
+//! - `denied <sched>`: module loading is disabled (`kernel.modules_disabled=1`): the scheduler
+//!   is `Failed` with `PermissionDenied` (`EPERM`), `ip_vs` still ready;
 //! - `crc32c <module>`: the crc32c provider that got loaded is `<module>`.
 //!
 //! Prints `UPDATE`/`CHECK ok` lines and `RESULT ok|FAIL <why>`; exits non-zero on failure.
@@ -16,7 +18,7 @@
 use holdfast_actors::module_loader::{LoaderSettings, LoaderUpdate, ModuleLoader};
 use holdfast_actors::ports::clock::Clock;
 use holdfast_actors::ports::kernel_modules::{KernelModules, Loaded};
-use holdfast_core::modules::{IndexError, IpvsNeeds, ModuleName, ModuleStatus};
+use holdfast_core::modules::{IndexError, IpvsNeeds, LoadError, ModuleName, ModuleStatus};
 use holdfast_core::time::Instant;
 use holdfast_linux::kmod::LinuxKernelModules;
 use std::future::Future;
@@ -215,6 +217,30 @@ fn missing(scheduler: &str) -> Check {
     )
 }
 
+fn denied(scheduler: &str) -> Check {
+    let updates = run_loader(&[String::from(scheduler)], Duration::from_secs(10), |_| {
+        true
+    })?;
+    let update = updates.first().ok_or("no update")?;
+    let module = format!("ip_vs_{scheduler}");
+    ensure(
+        update.report.ipvs_present(),
+        "ip_vs ready",
+        update.report.to_string(),
+    )?;
+    let status = update.report.status(&name(&module));
+    ensure(
+        matches!(
+            status,
+            Some(ModuleStatus::Failed {
+                error: LoadError::PermissionDenied { errno }
+            }) if errno.name == "EPERM"
+        ),
+        &format!("{module} PermissionDenied (EPERM)"),
+        status,
+    )
+}
+
 fn crc32c(expected: &str) -> Check {
     let other = if expected == "crc32c_intel" {
         "crc32c_generic"
@@ -240,9 +266,10 @@ fn main() -> ExitCode {
         Some("cold") => cold(rest),
         Some("again") => again(rest),
         Some("missing") if rest.len() == 1 => missing(&rest[0]),
+        Some("denied") if rest.len() == 1 => denied(&rest[0]),
         Some("crc32c") if rest.len() == 1 => crc32c(&rest[0]),
         _ => Err(String::from(
-            "usage: module-loader-check cold|again SCHED... | missing SCHED | crc32c MODULE",
+            "usage: module-loader-check cold|again SCHED... | missing|denied SCHED | crc32c MODULE",
         )),
     };
     match result {

@@ -3,7 +3,8 @@
 # modprobe and no autoload: the module tree appears only after start-up (reported, retried, then
 # loaded), ip_vs_wrr exists only as .ko.xz (this kernel cannot decompress, so holdfast does),
 # everything live already on a second run (EEXIST = AlreadyLoaded), a deleted scheduler file
-# (ip_vs ready, scheduler MissingFile). Boots twice: -cpu max loads crc32c_intel for libcrc32c's
+# (ip_vs ready, scheduler MissingFile), module loading disabled (scheduler PermissionDenied, EPERM).
+# Boots twice: -cpu max loads crc32c_intel for libcrc32c's
 # soft dependency; -cpu qemu64 has no SSE4.2, so crc32c_intel fails with ENODEV and
 # crc32c_generic is loaded instead (FIELD-NOTES §2). Prints timings.
 set -euo pipefail
@@ -36,6 +37,8 @@ mv /lib/modules /lib/modules.hidden
 /bin/module-loader-check again rr wrr lc; echo "PHASE again rc=\$?"
 /bin/module-loader-check missing sh; echo "PHASE missing rc=\$?"
 /bin/module-loader-check crc32c $provider; echo "PHASE crc32c rc=\$?"
+echo 1 > /proc/sys/kernel/modules_disabled
+/bin/module-loader-check denied wlc; echo "PHASE denied rc=\$?"
 poweroff -f
 INIT
     vm_initramfs "$work/initrd-$cpu" "$work/init" \
@@ -48,7 +51,7 @@ INIT
     sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$log.raw" >"$log"
     echo "boot -cpu $cpu took $((SECONDS - start)) s (qemu status $rc)"
     grep -E "PHASE|CHECK|RESULT|UPDATE t=" "$log" || { tail -n 40 "$log"; return 1; }
-    for phase in cold again missing crc32c; do
+    for phase in cold again missing crc32c denied; do
         grep -q "PHASE $phase rc=0" "$log" || { echo "FAIL: -cpu $cpu phase $phase"; return 1; }
     done
     if [ -n "$expected" ]; then
