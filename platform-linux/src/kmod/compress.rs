@@ -143,8 +143,11 @@ fn gzip(compressed: &[u8]) -> Result<Vec<u8>, DecompressError> {
     }
     let mut at = 10usize;
     if flags & FEXTRA != 0 {
-        let len = compressed.get(at..at.saturating_add(2)).ok_or(corrupt)?;
-        let xlen = usize::from(u16::from_le_bytes([len[0], len[1]]));
+        let len: [u8; 2] = compressed
+            .get(at..at.saturating_add(2))
+            .and_then(|b| b.try_into().ok())
+            .ok_or(corrupt)?;
+        let xlen = usize::from(u16::from_le_bytes(len));
         at = at.saturating_add(2).saturating_add(xlen);
     }
     for flag in [FNAME, FCOMMENT] {
@@ -159,8 +162,11 @@ fn gzip(compressed: &[u8]) -> Result<Vec<u8>, DecompressError> {
     }
     let body_end = compressed.len().checked_sub(8).ok_or(corrupt)?;
     let body = compressed.get(at..body_end).ok_or(corrupt)?;
-    let trailer = compressed.get(body_end..).ok_or(corrupt)?;
-    let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+    let isize: [u8; 4] = compressed
+        .get(body_end.saturating_add(4)..)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(corrupt)?;
+    let isize = u32::from_le_bytes(isize);
     let image =
         miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_IMAGE_BYTES).map_err(|e| {
             match e.status {
@@ -170,6 +176,7 @@ fn gzip(compressed: &[u8]) -> Result<Vec<u8>, DecompressError> {
                 _ => corrupt,
             }
         })?;
+    // ISIZE is the length modulo 2^32 (RFC 1952), hence the truncating cast.
     if image.len() as u32 != isize {
         return Err(corrupt);
     }
