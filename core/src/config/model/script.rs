@@ -1,9 +1,9 @@
 //! Tracking objects defined at the top level: `vrrp_script NAME { … }` and `track_file NAME { … }`.
 
 use super::{Command, ScriptUser};
+use crate::config::diag::Location;
 use crate::time::Duration;
 use alloc::string::String;
-use crate::config::diag::Location;
 use serde::{Deserialize, Serialize};
 
 /// `vrrp_script NAME { … }`: a command run every `interval` whose exit status moves priorities.

@@ -1,12 +1,12 @@
 //! `virtual_server … { real_server … { CHECKER { … } } }` and `virtual_server_group NAME { … }`.
 
 use super::{Checker, Family, NotifyScript};
+use crate::config::diag::Location;
 use crate::time::Duration;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
-use crate::config::diag::Location;
 use serde::{Deserialize, Serialize};
 
 /// `persistence_timeout` without a value, and the value keepalived forces when a port is 0.

@@ -1,12 +1,12 @@
 //! `vrrp_instance NAME { … }` and `vrrp_sync_group NAME { … }`.
 
 use super::{Family, IpPrefix, NotifyScript};
+use crate::config::diag::Location;
 use crate::time::Duration;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
-use crate::config::diag::Location;
 use serde::{Deserialize, Serialize};
 
 /// The priority of the address owner (RFC 5798 §5.2.4).

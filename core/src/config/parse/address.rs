@@ -24,7 +24,9 @@ pub(super) fn virtual_address(p: &mut Parser, line: &Statement) -> Option<Virtua
     let Some(prefix) = values::prefix(first) else {
         p.error(
             line.location,
-            format!("virtual address '{first}' is not an IPv4 or IPv6 address with optional /prefix"),
+            format!(
+                "virtual address '{first}' is not an IPv4 or IPv6 address with optional /prefix"
+            ),
         );
         return None;
     };
@@ -161,4 +163,3 @@ fn scope(word: &str) -> Option<AddressScope> {
         },
     })
 }
-

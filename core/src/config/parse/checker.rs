@@ -35,11 +35,20 @@ pub(super) struct Timing {
 
 impl Timing {
     /// Handles a timing keyword shared by checkers, real servers and virtual servers.
-    pub(super) fn keyword(&mut self, p: &mut Parser, kw: &str, st: &Statement, zero_retry: bool) -> bool {
+    pub(super) fn keyword(
+        &mut self,
+        p: &mut Parser,
+        kw: &str,
+        st: &Statement,
+        zero_retry: bool,
+    ) -> bool {
         match kw {
             "retry" | "nb_get_retry" => {
                 if kw == "nb_get_retry" {
-                    p.error(st.location, "nb_get_retry is deprecated - please use 'retry'");
+                    p.error(
+                        st.location,
+                        "nb_get_retry is deprecated - please use 'retry'",
+                    );
                 }
                 set_some(&mut self.retry, p.u32(st, u32::from(!zero_retry), u32::MAX));
             }
@@ -134,7 +143,9 @@ pub(super) fn checker(p: &mut Parser, kw: &str, st: &Statement) -> Option<Checke
         log_all_failures: false,
     };
     for st in block {
-        let Some(kw) = p.keyword(ctx, st) else { continue };
+        let Some(kw) = p.keyword(ctx, st) else {
+            continue;
+        };
         // keepalived's checker `connect_timeout` lives on the connection but inherits the same way.
         if c.timing.keyword(p, kw, st, true) {
             continue;
@@ -236,7 +247,11 @@ impl ConnBuilder {
         match kw {
             "connect_ip" | "bindto" => {
                 let Some(a) = p.ip_at(st, 1) else { return true };
-                let other = if kw == "connect_ip" { self.bindto } else { self.connect_ip };
+                let other = if kw == "connect_ip" {
+                    self.bindto
+                } else {
+                    self.connect_ip
+                };
                 if other.is_some_and(|o| o.is_ipv4() != a.is_ipv4()) {
                     p.error(
                         st.location,
@@ -274,7 +289,12 @@ impl ConnBuilder {
         true
     }
 
-    fn finish(self, rs_addr: IpAddr, rs_port: Option<u16>, connect_timeout: Duration) -> Connection {
+    fn finish(
+        self,
+        rs_addr: IpAddr,
+        rs_port: Option<u16>,
+        connect_timeout: Duration,
+    ) -> Connection {
         Connection {
             connect_ip: self.connect_ip.unwrap_or(rs_addr),
             connect_port: self.connect_port.or(rs_port),
@@ -334,7 +354,10 @@ fn url(p: &mut Parser, st: &Statement) -> Option<Url> {
         }
     }
     let Some(path) = path else {
-        p.error(st.location, "HTTP/SSL_GET checker url has no path - ignoring");
+        p.error(
+            st.location,
+            "HTTP/SSL_GET checker url has no path - ignoring",
+        );
         return None;
     };
     u.path = path;
@@ -383,15 +406,20 @@ impl CheckerBuilder {
             KindBuilder::Http { .. } => (1, Duration::from_secs(3)),
             KindBuilder::Tcp(_) => (1, Duration::from_secs(1)),
         };
-        let delay_loop = t.delay_loop.or(from.timing.delay_loop).unwrap_or(from.vs_delay_loop);
+        let delay_loop = t
+            .delay_loop
+            .or(from.timing.delay_loop)
+            .unwrap_or(from.vs_delay_loop);
         let connect_timeout = t
             .connect_timeout
             .or(from.timing.connect_timeout)
             .unwrap_or(Duration::from_secs(5));
         let kind = match self.kind {
-            KindBuilder::Tcp(conn) => {
-                CheckerKind::Tcp(self::link_local(p, self.location, conn.finish(from.addr, from.port, connect_timeout))?)
-            }
+            KindBuilder::Tcp(conn) => CheckerKind::Tcp(self::link_local(
+                p,
+                self.location,
+                conn.finish(from.addr, from.port, connect_timeout),
+            )?),
             KindBuilder::Http {
                 conn,
                 tls,
@@ -408,7 +436,11 @@ impl CheckerBuilder {
                     );
                     return None;
                 }
-                let connection = link_local(p, self.location, conn.finish(from.addr, from.port, connect_timeout))?;
+                let connection = link_local(
+                    p,
+                    self.location,
+                    conn.finish(from.addr, from.port, connect_timeout),
+                )?;
                 CheckerKind::Http(HttpCheck {
                     connection,
                     tls,
@@ -483,8 +515,14 @@ mod tests {
         assert_eq!(d[15], 0xcd);
         assert_eq!(md5_hex("9b3a"), None);
         assert_eq!(md5_hex("zz3a0c85a887a256d6939da88aabd8cd"), None);
-        assert_eq!(status_range("200-204").map(|r| (r.min, r.max)), Some((200, 204)));
-        assert_eq!(status_range("301").map(|r| (r.min, r.max)), Some((301, 301)));
+        assert_eq!(
+            status_range("200-204").map(|r| (r.min, r.max)),
+            Some((200, 204))
+        );
+        assert_eq!(
+            status_range("301").map(|r| (r.min, r.max)),
+            Some((301, 301))
+        );
         assert_eq!(status_range("99"), None);
         assert_eq!(status_range("300-200"), None);
     }

@@ -63,7 +63,11 @@ pub(super) fn global_defs(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
             "enable_script_security" => g.enable_script_security = true,
             "vrrp_version" => {
                 if let Some(v) = p.uint(st, 2, 3) {
-                    g.vrrp_version = if v == 2 { VrrpVersion::V2 } else { VrrpVersion::V3 };
+                    g.vrrp_version = if v == 2 {
+                        VrrpVersion::V2
+                    } else {
+                        VrrpVersion::V3
+                    };
                 }
             }
             "vrrp_mcast_group4" => {
@@ -92,9 +96,7 @@ pub(super) fn global_defs(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
                 &mut g.vrrp_garp_master_delay,
                 p.whole_seconds(st, 0, MAX_WHOLE_SECS),
             ),
-            "vrrp_garp_master_repeat" => {
-                set(&mut g.vrrp_garp_master_repeat, at_least_one(p, st))
-            }
+            "vrrp_garp_master_repeat" => set(&mut g.vrrp_garp_master_repeat, at_least_one(p, st)),
             "vrrp_garp_master_refresh" => set(
                 &mut g.vrrp_garp_master_refresh,
                 p.whole_seconds(st, 0, u64::from(u32::MAX)),
@@ -191,7 +193,10 @@ fn smtp_server(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
     };
     let port = match st.words.get(2) {
         None => 25,
-        Some(_) => match p.uint_at(st, 2, 1, 65535).and_then(|v| u16::try_from(v).ok()) {
+        Some(_) => match p
+            .uint_at(st, 2, 1, 65535)
+            .and_then(|v| u16::try_from(v).ok())
+        {
             Some(v) => v,
             None => return,
         },
@@ -260,15 +265,31 @@ fn lvs_sync_daemon(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
     let mut i = 2;
     while let Some(opt) = st.words.get(i) {
         match opt.as_str() {
-            "inst" => d.instance = p.arg(st, i + 1, "an instance name").map(ToString::to_string),
-            "id" => d.sync_id = p.uint_at(st, i + 1, 0, 255).and_then(|v| u8::try_from(v).ok()),
+            "inst" => {
+                d.instance = p
+                    .arg(st, i + 1, "an instance name")
+                    .map(ToString::to_string)
+            }
+            "id" => {
+                d.sync_id = p
+                    .uint_at(st, i + 1, 0, 255)
+                    .and_then(|v| u8::try_from(v).ok())
+            }
             "maxlen" => {
                 d.maxlen = p
                     .uint_at(st, i + 1, 1, 65535 - 20 - 8)
                     .and_then(|v| u16::try_from(v).ok())
             }
-            "port" => d.port = p.uint_at(st, i + 1, 1, 65535).and_then(|v| u16::try_from(v).ok()),
-            "ttl" => d.ttl = p.uint_at(st, i + 1, 1, 255).and_then(|v| u8::try_from(v).ok()),
+            "port" => {
+                d.port = p
+                    .uint_at(st, i + 1, 1, 65535)
+                    .and_then(|v| u16::try_from(v).ok())
+            }
+            "ttl" => {
+                d.ttl = p
+                    .uint_at(st, i + 1, 1, 255)
+                    .and_then(|v| u8::try_from(v).ok())
+            }
             "group" => {
                 if let Some(a) = p.ip_at(st, i + 1) {
                     if a.is_multicast() {
@@ -276,7 +297,9 @@ fn lvs_sync_daemon(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
                     } else {
                         p.error(
                             st.location,
-                            format!("lvs_sync_daemon group address {a} is not multicast - ignoring"),
+                            format!(
+                                "lvs_sync_daemon group address {a} is not multicast - ignoring"
+                            ),
                         );
                     }
                 }

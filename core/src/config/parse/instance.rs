@@ -47,10 +47,7 @@ pub(super) fn vrrp_instance(p: &mut Parser, st: &Statement, config: &mut Config)
         return;
     };
     if config.instances.iter().any(|i| &i.name == name) {
-        p.error(
-            st.location,
-            format!("vrrp instance {name} already defined"),
-        );
+        p.error(st.location, format!("vrrp instance {name} already defined"));
         return;
     }
     let mut b = Builder::new(name.clone(), &config.global);
@@ -152,14 +149,21 @@ impl Builder {
             ),
             "version" => {
                 if let Some(v) = p.uint(st, 2, 3) {
-                    self.version = Some(if v == 2 { VrrpVersion::V2 } else { VrrpVersion::V3 });
+                    self.version = Some(if v == 2 {
+                        VrrpVersion::V2
+                    } else {
+                        VrrpVersion::V3
+                    });
                 }
             }
             "native_ipv6" => {
                 if self.family == Some(Family::Ipv4) {
                     p.error(
                         st.location,
-                        format!("({}) Cannot specify native_ipv6 with IPv4 addresses", i.name),
+                        format!(
+                            "({}) Cannot specify native_ipv6 with IPv4 addresses",
+                            i.name
+                        ),
                     );
                 } else {
                     self.family = Some(Family::Ipv6);
@@ -252,7 +256,9 @@ impl Builder {
             other => {
                 p.error(
                     st.location,
-                    format!("state '{other}' is not valid: expected MASTER or BACKUP; using BACKUP"),
+                    format!(
+                        "state '{other}' is not valid: expected MASTER or BACKUP; using BACKUP"
+                    ),
                 );
                 self.state = Some(InitialState::Backup);
             }
@@ -336,7 +342,10 @@ impl Builder {
                 let (opt, value) = match pair {
                     [o, v] => (o.as_str(), v.as_str()),
                     [o] => {
-                        p.error(line.location, format!("unicast_peer option {o} is missing a value"));
+                        p.error(
+                            line.location,
+                            format!("unicast_peer option {o} is missing a value"),
+                        );
                         break;
                     }
                     _ => break,
@@ -385,7 +394,10 @@ impl Builder {
         if !ok {
             p.error(
                 st.location,
-                format!("({}) mcast_dst_ip {a} not multicast. Skipping...", self.inst.name),
+                format!(
+                    "({}) mcast_dst_ip {a} not multicast. Skipping...",
+                    self.inst.name
+                ),
             );
             return;
         }
@@ -454,17 +466,21 @@ impl Builder {
             (None, Some(InitialState::Master)) => PRIORITY_OWNER,
             (None, _) => PRIORITY_DEFAULT,
         };
-        self.inst.state = self.state.unwrap_or(if self.inst.priority == PRIORITY_OWNER {
-            InitialState::Master
-        } else {
-            InitialState::Backup
-        });
+        self.inst.state = self
+            .state
+            .unwrap_or(if self.inst.priority == PRIORITY_OWNER {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            });
         self.finish_authentication(p, st);
         let inst = &mut self.inst;
         if inst.priority == PRIORITY_OWNER && inst.nopreempt {
             p.error(
                 at,
-                format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+                format!(
+                    "({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
+                ),
             );
             inst.nopreempt = false;
         }
@@ -580,7 +596,7 @@ fn round_advert_int(p: &mut Parser, st: &Statement, inst: &mut VrrpInstance) {
         inst.advert_int = max;
         return;
     }
-    if ms % unit != 0 {
+    if !ms.is_multiple_of(unit) {
         let rounded = ((ms + unit / 2) / unit * unit).max(unit);
         let what = if unit == 1000 {
             "must be an integer"
@@ -599,4 +615,3 @@ fn round_advert_int(p: &mut Parser, st: &Statement, inst: &mut VrrpInstance) {
         inst.advert_int = Duration::from_millis(rounded);
     }
 }
-

@@ -17,9 +17,9 @@ mod checker;
 mod global;
 mod instance;
 mod track;
-mod vsg;
 mod values;
 mod virtual_server;
+mod vsg;
 
 #[cfg(test)]
 pub(crate) mod tree;
@@ -197,7 +197,12 @@ impl Parser {
     }
 
     /// The first argument as decimal seconds in `min..=max`.
-    pub(crate) fn seconds(&mut self, st: &Statement, min: Duration, max: Duration) -> Option<Duration> {
+    pub(crate) fn seconds(
+        &mut self,
+        st: &Statement,
+        min: Duration,
+        max: Duration,
+    ) -> Option<Duration> {
         let expected = format!("{}-{} seconds", secs_text(min), secs_text(max));
         let w = self.arg(st, 1, &expected)?;
         match values::seconds(w) {
@@ -254,7 +259,10 @@ impl Parser {
         let w = self.arg(st, 1, "a command")?;
         let args: Vec<String> = w.split_whitespace().map(ToString::to_string).collect();
         if args.is_empty() {
-            self.error(st.location, format!("'{}' has an empty command", st.keyword()));
+            self.error(
+                st.location,
+                format!("'{}' has an empty command", st.keyword()),
+            );
             return None;
         }
         Some(Command { args })
@@ -275,7 +283,10 @@ impl Parser {
         if slot.is_some() {
             self.error(
                 st.location,
-                format!("'{}' script already specified - ignoring this one", st.keyword()),
+                format!(
+                    "'{}' script already specified - ignoring this one",
+                    st.keyword()
+                ),
             );
             return;
         }
@@ -296,14 +307,20 @@ impl Parser {
     fn out_of_range(&mut self, st: &Statement, word: &str, expected: &str) {
         self.error(
             st.location,
-            format!("{} '{word}' out of range: expected {expected}", st.keyword()),
+            format!(
+                "{} '{word}' out of range: expected {expected}",
+                st.keyword()
+            ),
         );
     }
 
     pub(crate) fn not_a(&mut self, st: &Statement, word: &str, what: &str, expected: &str) {
         self.error(
             st.location,
-            format!("{} '{word}' is not {what}: expected {expected}", st.keyword()),
+            format!(
+                "{} '{word}' is not {what}: expected {expected}",
+                st.keyword()
+            ),
         );
     }
 }
@@ -311,7 +328,7 @@ impl Parser {
 /// Seconds with up to three decimals, without trailing zeros.
 pub(crate) fn secs_text(d: Duration) -> String {
     let ms = d.total_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}", ms / 1000)
     } else {
         let s = format!("{}.{:03}", ms / 1000, ms % 1000);

@@ -23,7 +23,10 @@ pub(super) fn vrrp_script(p: &mut Parser, st: &Statement, config: &mut Config) {
         return;
     };
     let mut script = None;
-    let mut s = VrrpScript::new(name.clone(), crate::config::model::Command { args: Vec::new() });
+    let mut s = VrrpScript::new(
+        name.clone(),
+        crate::config::model::Command { args: Vec::new() },
+    );
     for st in block {
         let Some(kw) = p.keyword(Context::VrrpScript, st) else {
             continue;
@@ -35,7 +38,9 @@ pub(super) fn vrrp_script(p: &mut Parser, st: &Statement, config: &mut Config) {
                     if v == 0 {
                         p.error(
                             st.location,
-                            format!("({name}): vrrp script {kw} must be greater than 0, setting to 1"),
+                            format!(
+                                "({name}): vrrp script {kw} must be greater than 0, setting to 1"
+                            ),
                         );
                     }
                     let d = crate::time::Duration::from_secs(v.max(1));
@@ -47,7 +52,10 @@ pub(super) fn vrrp_script(p: &mut Parser, st: &Statement, config: &mut Config) {
                 }
             }
             "weight" => {
-                if let Some(w) = p.int_at(st, 1, -253, 253).and_then(|v| i16::try_from(v).ok()) {
+                if let Some(w) = p
+                    .int_at(st, 1, -253, 253)
+                    .and_then(|v| i16::try_from(v).ok())
+                {
                     s.weight = w;
                 }
                 match st.words.get(2).map(String::as_str) {
@@ -121,7 +129,10 @@ pub(super) fn track_file(p: &mut Parser, st: &Statement, config: &mut Config) {
                 }
             }
             "weight" => {
-                if let Some(w) = p.int_at(st, 1, -254, 254).and_then(|v| i32::try_from(v).ok()) {
+                if let Some(w) = p
+                    .int_at(st, 1, -254, 254)
+                    .and_then(|v| i32::try_from(v).ok())
+                {
                     tf.weight = w;
                 }
                 match st.words.get(2).map(String::as_str) {
@@ -144,10 +155,7 @@ pub(super) fn track_file(p: &mut Parser, st: &Statement, config: &mut Config) {
                     } else if let Some(v) = values::signed(w).and_then(|v| i32::try_from(v).ok()) {
                         init.value = v;
                     } else {
-                        p.error(
-                            st.location,
-                            format!("Unknown track file init option {w}"),
-                        );
+                        p.error(st.location, format!("Unknown track file init option {w}"));
                     }
                 }
                 tf.init = Some(init);
@@ -349,7 +357,12 @@ pub(super) fn tracked_scripts(
 }
 
 /// `track_file { NAME [weight N [reverse]] … }`.
-pub(super) fn tracked_files(p: &mut Parser, st: &Statement, owner: &str, out: &mut Vec<TrackedFile>) {
+pub(super) fn tracked_files(
+    p: &mut Parser,
+    st: &Statement,
+    owner: &str,
+    out: &mut Vec<TrackedFile>,
+) {
     let Some(block) = p.block(st) else { return };
     for line in block {
         let name = line.keyword();

@@ -27,7 +27,9 @@ pub fn unsigned(word: &str) -> Option<u64> {
 /// A decimal number with an optional sign.
 pub fn signed(word: &str) -> Option<i64> {
     match word.strip_prefix('-') {
-        Some(rest) => unsigned(rest).and_then(|v| i64::try_from(v).ok()).map(|v| -v),
+        Some(rest) => unsigned(rest)
+            .and_then(|v| i64::try_from(v).ok())
+            .map(|v| -v),
         None => unsigned(word).and_then(|v| i64::try_from(v).ok()),
     }
 }

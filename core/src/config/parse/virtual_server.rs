@@ -7,8 +7,8 @@ use super::{values, Parser};
 use crate::config::diag::Location;
 use crate::config::keywords::Context;
 use crate::config::model::{
-    Config, Family, ForwardingMethod, GlobalDefs, Granularity, NotifyScript, Protocol,
-    RealServer, Scheduler, ServiceFlags, SorryServer, VirtualServer, VirtualServiceKey,
+    Config, Family, ForwardingMethod, GlobalDefs, Granularity, NotifyScript, Protocol, RealServer,
+    Scheduler, ServiceFlags, SorryServer, VirtualServer, VirtualServiceKey,
     DEFAULT_PERSISTENCE_TIMEOUT, MAX_PERSISTENCE_TIMEOUT,
 };
 use crate::config::syntax::Statement;
@@ -68,7 +68,9 @@ struct VsBuilder {
 
 pub(super) fn virtual_server(p: &mut Parser, st: &Statement, config: &mut Config) {
     let Some(block) = p.block(st) else { return };
-    let Some(key) = service_key(p, st) else { return };
+    let Some(key) = service_key(p, st) else {
+        return;
+    };
     let family = match &key {
         VirtualServiceKey::Address { addr, .. } => Some(Family::of(addr)),
         _ => None,
@@ -154,7 +156,10 @@ fn forwarding(p: &mut Parser, st: &Statement) -> Option<ForwardingMethod> {
         o => {
             p.error(
                 st.location,
-                format!("{} '{o}' is not valid: expected NAT, DR or TUN", st.keyword()),
+                format!(
+                    "{} '{o}' is not valid: expected NAT, DR or TUN",
+                    st.keyword()
+                ),
             );
             return None;
         }
@@ -192,7 +197,10 @@ impl VsBuilder {
                 if self.family.is_some_and(|have| have != f) {
                     p.error(
                         st.location,
-                        format!("Virtual server specified family {} conflicts with server family", st.words.get(1).map(String::as_str).unwrap_or("")),
+                        format!(
+                            "Virtual server specified family {} conflicts with server family",
+                            st.words.get(1).map(String::as_str).unwrap_or("")
+                        ),
                     );
                 } else {
                     self.family = Some(f);
@@ -200,7 +208,9 @@ impl VsBuilder {
             }
             "inhibit_on_failure" => self.inhibit = true,
             "lb_algo" | "lvs_sched" => {
-                let Some(name) = p.arg(st, 1, "an IPVS scheduler") else { return };
+                let Some(name) = p.arg(st, 1, "an IPVS scheduler") else {
+                    return;
+                };
                 match Scheduler::from_name(name) {
                     Some(s) => self.scheduler = Some(s),
                     None => p.error(
@@ -216,7 +226,11 @@ impl VsBuilder {
             "flag-2" => self.flags.sched2 = true,
             "flag-3" => self.flags.sched3 = true,
             "sh-port" | "sh-fallback" | "mh-port" | "mh-fallback" => {
-                let sched = if kw.starts_with("sh") { Scheduler::Sh } else { Scheduler::Mh };
+                let sched = if kw.starts_with("sh") {
+                    Scheduler::Sh
+                } else {
+                    Scheduler::Mh
+                };
                 if self.scheduler != Some(sched) {
                     p.error(
                         st.location,
@@ -238,14 +252,18 @@ impl VsBuilder {
             }
             "persistence_granularity" => self.granularity(p, st),
             "protocol" => {
-                let Some(w) = p.arg(st, 1, "TCP, UDP or SCTP") else { return };
+                let Some(w) = p.arg(st, 1, "TCP, UDP or SCTP") else {
+                    return;
+                };
                 match w.to_ascii_uppercase().as_str() {
                     "TCP" => self.protocol = Some(Protocol::Tcp),
                     "UDP" => self.protocol = Some(Protocol::Udp),
                     "SCTP" => self.protocol = Some(Protocol::Sctp),
                     _ => p.error(
                         st.location,
-                        format!("protocol '{w}' is not valid: expected TCP, UDP or SCTP - ignoring"),
+                        format!(
+                            "protocol '{w}' is not valid: expected TCP, UDP or SCTP - ignoring"
+                        ),
                     ),
                 }
             }
@@ -304,9 +322,11 @@ impl VsBuilder {
         let Some(w) = p.arg(st, 1, "a netmask (IPv4) or prefix length (IPv6)") else {
             return;
         };
-        let family = self
-            .family
-            .unwrap_or(if w.contains('.') { Family::Ipv4 } else { Family::Ipv6 });
+        let family = self.family.unwrap_or(if w.contains('.') {
+            Family::Ipv4
+        } else {
+            Family::Ipv6
+        });
         let g = match family {
             Family::Ipv6 => values::unsigned(w)
                 .and_then(|v| u8::try_from(v).ok())
@@ -318,7 +338,8 @@ impl VsBuilder {
             Some(g) => {
                 self.persistence_granularity = Some(g);
                 self.family.get_or_insert(family);
-                self.persistence_timeout.get_or_insert(DEFAULT_PERSISTENCE_TIMEOUT);
+                self.persistence_timeout
+                    .get_or_insert(DEFAULT_PERSISTENCE_TIMEOUT);
             }
             None => p.error(
                 st.location,
@@ -368,13 +389,18 @@ impl VsBuilder {
         let mut persistence_timeout = self.persistence_timeout;
         if by_address {
             if protocol.is_none() {
-                p.error(at, format!("Virtual server {name}: no protocol set - defaulting to UDP"));
+                p.error(
+                    at,
+                    format!("Virtual server {name}: no protocol set - defaulting to UDP"),
+                );
                 protocol = Some(Protocol::Udp);
             }
             if flags.one_packet && protocol != Some(Protocol::Udp) {
                 p.error(
                     at,
-                    format!("Virtual server {name}: one packet scheduling requires UDP - resetting"),
+                    format!(
+                        "Virtual server {name}: one packet scheduling requires UDP - resetting"
+                    ),
                 );
                 flags.one_packet = false;
             }
@@ -410,7 +436,11 @@ impl VsBuilder {
             })
         };
         let vs_timing = Timing {
-            connect_timeout: Some(self.timing.connect_timeout.unwrap_or(Duration::from_secs(5))),
+            connect_timeout: Some(
+                self.timing
+                    .connect_timeout
+                    .unwrap_or(Duration::from_secs(5)),
+            ),
             delay_loop: Some(self.timing.delay_loop.unwrap_or(Duration::from_secs(60))),
             ..self.timing
         };
@@ -421,7 +451,10 @@ impl VsBuilder {
             if seen.contains(&(rs.addr, rs.port)) {
                 p.error(
                     rs.location,
-                    format!("VS {name}: real server {} is duplicated - removing second rs", rs.addr),
+                    format!(
+                        "VS {name}: real server {} is duplicated - removing second rs",
+                        rs.addr
+                    ),
                 );
                 continue;
             }
@@ -430,10 +463,21 @@ impl VsBuilder {
                 Some(f) => f,
                 None => default_forwarding(p),
             };
-            let port = real_server_port(p, &name, &self.key, forwarding, rs.location, rs.addr, rs.port);
+            let port = real_server_port(
+                p,
+                &name,
+                &self.key,
+                forwarding,
+                rs.location,
+                rs.addr,
+                rs.port,
+            );
             let timing = Timing {
                 retry: rs.timing.retry.or(vs_timing.retry),
-                delay_before_retry: rs.timing.delay_before_retry.or(vs_timing.delay_before_retry),
+                delay_before_retry: rs
+                    .timing
+                    .delay_before_retry
+                    .or(vs_timing.delay_before_retry),
                 warmup: rs.timing.warmup.or(vs_timing.warmup),
                 delay_loop: rs.timing.delay_loop.or(vs_timing.delay_loop),
                 connect_timeout: rs.timing.connect_timeout.or(vs_timing.connect_timeout),
@@ -532,7 +576,11 @@ impl VsBuilder {
             quorum_down: self.quorum_down,
             weight: self.weight,
             virtualhost: self.virtualhost,
-            smtp_alert: self.smtp_alert.or(g.smtp_alert_checker).or(g.smtp_alert).unwrap_or(false),
+            smtp_alert: self
+                .smtp_alert
+                .or(g.smtp_alert_checker)
+                .or(g.smtp_alert)
+                .unwrap_or(false),
             sorry_server,
             real_servers,
         })

@@ -148,9 +148,15 @@ mod tests {
     #[test]
     fn ranges_in_all_three_spellings() {
         let (a, b) = range("192.0.2.1-10").unwrap();
-        assert_eq!((a.to_string(), b.to_string()), ("192.0.2.1".into(), "192.0.2.10".into()));
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("192.0.2.1".into(), "192.0.2.10".into())
+        );
         let (a, b) = range("192.0.2.16/28").unwrap();
-        assert_eq!((a.to_string(), b.to_string()), ("192.0.2.16".into(), "192.0.2.31".into()));
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("192.0.2.16".into(), "192.0.2.31".into())
+        );
         assert_eq!(range("192.0.2.17/28"), None);
         let (_, b) = range("2001:db8::1-1f").unwrap();
         assert_eq!(b.to_string(), "2001:db8::1f");
