@@ -73,7 +73,8 @@ step "core is no_std (thumbv7em-none-eabihf)" cargo build --quiet -p holdfast-co
 step "MSRV covers every dependency" bash tests/check-msrv.sh
 step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
-step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh .ci/run'
+step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
+step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
 
 echo
 if [ "$steps_failed" -gt 0 ]; then

@@ -5,4 +5,5 @@
 //! or share state between actors other than by message.
 #![forbid(unsafe_code)]
 
+pub mod gate;
 pub mod ports;

@@ -16,6 +16,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod config;
+pub mod ipvs;
 pub mod modules;
 pub mod time;
 pub mod vrrp;

@@ -4,3 +4,4 @@
 //! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.
 
 pub mod cli;
+pub mod system_facts;

@@ -47,31 +47,36 @@ impl SourceMap {
     }
 }
 
-/// How bad a problem is, in `keepalived -t`'s terms.
+/// How bad a problem is, in `keepalived -t`'s terms (measured against keepalived 2.2.7; see
+/// `tests/configs/compare/README.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Class {
-    /// Worth knowing; does not change the verdict.
+    /// Worth knowing; does not change the verdict (keepalived prints it and exits 0, as for an
+    /// `include` that matches nothing).
     Warning,
-    /// keepalived would report it and still run (unknown keyword, brace or quote errors, a value
-    /// out of range that gets dropped): `-t` exits 5.
+    /// keepalived reports it and still runs (unknown keyword, value out of range, missing
+    /// interface, duplicate VRID, ...). Every such problem makes `-t` exit 5.
     Error,
-    /// A script fails the script-security rules: `-t` exits 6.
-    ScriptSecurity,
-    /// holdfast cannot run this configuration (including keepalived keywords holdfast does not
-    /// support, because ignoring them would fail over wrongly): `-t` exits 4 and the daemon
-    /// refuses to start.
+    /// keepalived cannot run the configuration. keepalived's `-t` exits 4 only when *every*
+    /// problem is of this class; one ordinary error more makes it 5.
     CannotRun,
+    /// A keepalived keyword holdfast does not implement. Ignoring it would fail over wrongly, so
+    /// the daemon refuses to start and `-t` exits 4 whatever else is wrong (holdfast's rule).
+    Unsupported,
+    /// A missing file under `-e`: keepalived exits 6 before testing anything else.
+    MissingFileStrict,
+    /// A script fails the script-security rules: `-t` exits 6 whatever else is wrong.
+    ScriptSecurity,
+    /// keepalived stops reading at once (a keyword without its value, an unterminated quote):
+    /// exit 2.
+    Abort,
 }
 
 impl Class {
-    /// `holdfast -t`'s exit code for a configuration whose worst problem is of this class.
-    pub const fn test_exit_code(self) -> i32 {
-        match self {
-            Class::Warning => 0,
-            Class::Error => 5,
-            Class::ScriptSecurity => 6,
-            Class::CannotRun => 4,
-        }
+    /// Whether a configuration with this problem can still run (keepalived's view; holdfast
+    /// refuses [`Class::Unsupported`] too).
+    pub const fn daemon_can_run(self) -> bool {
+        matches!(self, Class::Warning | Class::Error | Class::ScriptSecurity)
     }
 }
 
@@ -128,13 +133,24 @@ impl fmt::Display for DiagnosticDisplay<'_> {
     }
 }
 
-/// The `holdfast -t` exit code for a set of problems: the worst class decides.
+/// The `holdfast -t` exit code for a set of problems, following keepalived 2.2.7: an abort wins
+/// (2), then script security or a missing file under `-e` (6), then holdfast's unsupported
+/// keywords (4), then any ordinary error (5); only problems that all say "cannot run" give 4.
 pub fn test_exit_code(diags: &[Diagnostic]) -> i32 {
-    diags
-        .iter()
-        .map(|d| d.class)
-        .max()
-        .map_or(0, Class::test_exit_code)
+    let has = |class: Class| diags.iter().any(|d| d.class == class);
+    if has(Class::Abort) {
+        2
+    } else if has(Class::ScriptSecurity) || has(Class::MissingFileStrict) {
+        6
+    } else if has(Class::Unsupported) {
+        4
+    } else if has(Class::Error) {
+        5
+    } else if has(Class::CannotRun) {
+        4
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -158,15 +174,23 @@ mod tests {
     }
 
     #[test]
-    fn worst_class_decides_exit_code() {
-        let w = Diagnostic::global(Class::Warning, "w");
-        let e = Diagnostic::global(Class::Error, "e");
-        let s = Diagnostic::global(Class::ScriptSecurity, "s");
-        let c = Diagnostic::global(Class::CannotRun, "c");
-        assert_eq!(test_exit_code(&[]), 0);
-        assert_eq!(test_exit_code(&[w.clone()]), 0);
-        assert_eq!(test_exit_code(&[w.clone(), e.clone()]), 5);
-        assert_eq!(test_exit_code(&[e.clone(), s.clone()]), 6);
-        assert_eq!(test_exit_code(&[s, c, e, w]), 4);
+    fn exit_code_follows_keepalived_precedence() {
+        let d = |class| Diagnostic::global(class, "x");
+        let code =
+            |classes: &[Class]| test_exit_code(&classes.iter().map(|&c| d(c)).collect::<Vec<_>>());
+        assert_eq!(code(&[]), 0);
+        assert_eq!(code(&[Class::Warning]), 0);
+        assert_eq!(code(&[Class::Warning, Class::Error]), 5);
+        // keepalived: exit 4 only when every problem is a cannot-run one.
+        assert_eq!(code(&[Class::CannotRun]), 4);
+        assert_eq!(code(&[Class::CannotRun, Class::Error]), 5);
+        // holdfast refuses unsupported keywords whatever else is wrong.
+        assert_eq!(code(&[Class::Unsupported, Class::Error]), 4);
+        assert_eq!(
+            code(&[Class::Error, Class::ScriptSecurity, Class::Unsupported]),
+            6
+        );
+        assert_eq!(code(&[Class::MissingFileStrict, Class::Error]), 6);
+        assert_eq!(code(&[Class::Abort, Class::ScriptSecurity]), 2);
     }
 }

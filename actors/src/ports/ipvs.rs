@@ -1,0 +1,1 @@
+//! The IPVS port (being written).

@@ -1,0 +1,1 @@
+//! IPVS desired state and diff (being written).
