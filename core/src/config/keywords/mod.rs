@@ -16,9 +16,11 @@
 //!
 //! [`feature_groups`] turns the catalogue into the README's feature table.
 
+mod features;
 mod table;
 
-use alloc::vec::Vec;
+pub use features::{feature_groups, markdown_table, FeatureGroup, GroupStatus};
+
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
@@ -109,60 +111,6 @@ pub fn lookup(context: Context, keyword: &str) -> Option<Support> {
 /// Every keyword keepalived knows in `context`, with holdfast's treatment.
 pub fn keywords(context: Context) -> &'static [(&'static str, Support)] {
     table::keywords(context)
-}
-
-/// One row of the README feature table: a block and what holdfast does with its keywords.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeatureGroup {
-    pub context: Context,
-    pub implemented: Vec<&'static str>,
-    pub ignored: Vec<&'static str>,
-    pub unsupported: Vec<&'static str>,
-}
-
-/// A feature group's overall status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum GroupStatus {
-    /// Every keyword is implemented or harmlessly ignored.
-    Full,
-    /// Some keywords refuse to run.
-    Partial,
-    /// No keyword is implemented.
-    None,
-}
-
-impl FeatureGroup {
-    /// The group's overall status.
-    pub fn status(&self) -> GroupStatus {
-        match (self.implemented.is_empty(), self.unsupported.is_empty()) {
-            (true, _) => GroupStatus::None,
-            (false, true) => GroupStatus::Full,
-            (false, false) => GroupStatus::Partial,
-        }
-    }
-}
-
-/// The catalogue grouped by block, for the README's feature table.
-pub fn feature_groups() -> Vec<FeatureGroup> {
-    Context::ALL
-        .iter()
-        .map(|&context| {
-            let mut g = FeatureGroup {
-                context,
-                implemented: Vec::new(),
-                ignored: Vec::new(),
-                unsupported: Vec::new(),
-            };
-            for &(k, s) in table::keywords(context) {
-                match s {
-                    Support::Implemented => g.implemented.push(k),
-                    Support::Ignored => g.ignored.push(k),
-                    Support::Unsupported => g.unsupported.push(k),
-                }
-            }
-            g
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub(super) fn virtual_address(p: &mut Parser, line: &Statement) -> Option<Virtua
             continue;
         }
         if UNSUPPORTED_OPTIONS.contains(&opt) {
-            p.cannot_run(
+            p.unsupported(
                 line.location,
                 format!("virtual address option '{opt}' is a keepalived option holdfast does not support"),
             );

@@ -34,6 +34,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::net::IpAddr;
 
+/// The class of "a keepalived keyword holdfast does not implement": the daemon refuses to start.
+pub(crate) const UNSUPPORTED: Class = Class::CannotRun;
+
 /// Reads a configuration: the model plus every problem found, in file order.
 pub fn parse(statements: &[Statement]) -> (Config, Vec<Diagnostic>) {
     let mut p = Parser::default();
@@ -76,8 +79,9 @@ impl Parser {
         self.report(Class::Error, at, msg);
     }
 
-    pub(crate) fn cannot_run(&mut self, at: Location, msg: impl Into<String>) {
-        self.report(Class::CannotRun, at, msg);
+    /// A keepalived feature holdfast does not implement.
+    pub(crate) fn unsupported(&mut self, at: Location, msg: impl Into<String>) {
+        self.report(UNSUPPORTED, at, msg);
     }
 
     /// Classifies a statement's keyword in `ctx`; returns it when holdfast implements it.
@@ -94,7 +98,8 @@ impl Parser {
                 None
             }
             Some(Support::Unsupported) => {
-                self.cannot_run(
+                self.report(
+                    UNSUPPORTED,
                     st.location,
                     format!("'{kw}' is a keepalived keyword holdfast does not support"),
                 );
@@ -109,7 +114,8 @@ impl Parser {
 
     /// A catalogued keyword without a handler: a holdfast bug, so it must not pass silently.
     pub(crate) fn unhandled(&mut self, ctx: Context, st: &Statement) {
-        self.cannot_run(
+        self.report(
+            Class::CannotRun,
             st.location,
             format!(
                 "internal: '{}' in {ctx} is catalogued as implemented but has no handler",

@@ -165,7 +165,7 @@ fn forwarding(p: &mut Parser, st: &Statement) -> Option<ForwardingMethod> {
         }
     };
     if st.words.len() > 2 {
-        p.cannot_run(
+        p.unsupported(
             st.location,
             format!(
                 "{} tunnel options ('{}') are keepalived options holdfast does not support",

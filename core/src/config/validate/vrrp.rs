@@ -7,7 +7,7 @@ use crate::config::model::{
     AuthType, Config, DynamicInterfaces, Family, VrrpInstance, VrrpVersion, MAX_VIRTUAL_ADDRESSES,
     PRIORITY_OWNER,
 };
-use crate::config::parse::secs_text;
+use crate::config::parse::{secs_text, UNSUPPORTED};
 use crate::time::Duration;
 use alloc::format;
 
@@ -98,7 +98,7 @@ fn limits(inst: &VrrpInstance, out: &mut Out) {
         }
         if auth.auth_type == AuthType::Ah {
             out.push(
-                Class::CannotRun,
+                UNSUPPORTED,
                 at,
                 format!("({n}) auth_type AH is a keepalived option holdfast does not support"),
             );
