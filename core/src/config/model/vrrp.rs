@@ -1,6 +1,6 @@
 //! `vrrp_instance NAME { … }` and `vrrp_sync_group NAME { … }`.
 
-use super::{Family, IpPrefix, NotifyScript};
+use super::{Family, IpPrefix, NotifyScript, TrackFile, VrrpScript};
 use crate::config::diag::Location;
 use crate::time::Duration;
 use alloc::string::String;
@@ -239,12 +239,34 @@ pub struct TrackedScript {
     pub reverse: Option<bool>,
 }
 
-/// One `track_file` line: `NAME [weight N [reverse]]`.
+impl TrackedScript {
+    /// The weight and direction in effect: the line's, else the script's.
+    pub fn resolve(&self, script: &VrrpScript) -> (i16, bool) {
+        (
+            self.weight.unwrap_or(script.weight),
+            self.reverse.unwrap_or(script.weight_reverse),
+        )
+    }
+}
+
+/// One `track_file` line: `NAME [weight N [reverse|noreverse]]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackedFile {
     pub name: String,
+    /// -254..=254; `None` uses the `track_file` block's weight.
     pub weight: Option<i32>,
-    pub reverse: bool,
+    /// `None` uses the `track_file` block's direction.
+    pub reverse: Option<bool>,
+}
+
+impl TrackedFile {
+    /// The weight and direction in effect: the line's, else the file's.
+    pub fn resolve(&self, file: &TrackFile) -> (i32, bool) {
+        (
+            self.weight.unwrap_or(file.weight),
+            self.reverse.unwrap_or(file.weight_reverse),
+        )
+    }
 }
 
 /// `vrrp_sync_group NAME { group { … } … }`: instances that change state together.

@@ -14,6 +14,7 @@
 
 mod address;
 mod checker;
+mod complete;
 mod global;
 mod instance;
 mod track;
@@ -56,6 +57,7 @@ pub fn parse(statements: &[Statement]) -> (Config, Vec<Diagnostic>) {
             _ => p.unhandled(Context::Root, st),
         }
     }
+    complete::complete(&mut p, &mut config);
     (config, p.diags)
 }
 
@@ -77,6 +79,15 @@ impl Parser {
 
     pub(crate) fn error(&mut self, at: Location, msg: impl Into<String>) {
         self.report(Class::Error, at, msg);
+    }
+
+    /// An error at a place the model may not know (configs built without the parser).
+    pub(crate) fn error_at(&mut self, at: Option<Location>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic {
+            class: Class::Error,
+            location: at,
+            message: msg.into(),
+        });
     }
 
     /// A keepalived feature holdfast does not implement.

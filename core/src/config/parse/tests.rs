@@ -998,3 +998,70 @@ fn model_round_trips_through_postcard() {
     let back: Config = postcard::from_bytes(&bytes).unwrap();
     assert_eq!(back, c);
 }
+
+#[test]
+fn sync_group_members_and_owners_lose_tracking_weights() {
+    let (c, d) = run("vrrp_script chk {
+  script /bin/true
+  weight 5
+}
+vrrp_script flat {
+  script /bin/true
+}
+vrrp_sync_group G {
+  group {
+    A
+  }
+}
+vrrp_instance A {
+  track_interface {
+    eth1 weight 10
+    eth2
+  }
+  track_script {
+    chk
+    flat
+  }
+}
+vrrp_instance B {
+  priority 255
+  track_interface {
+    eth1 weight 10
+  }
+  track_script {
+    chk weight 0
+  }
+}");
+    assert_eq!(
+        d,
+        [
+            (
+                Class::Error,
+                13,
+                "(A) ignoring eth1 tracked interface weight due to SYNC group".into()
+            ),
+            (
+                Class::Error,
+                13,
+                "(A) ignoring tracked script chk with weights due to SYNC group".into()
+            ),
+            (
+                Class::Error,
+                23,
+                "(B) ignoring eth1 tracked interface due to address owner".into()
+            ),
+        ]
+    );
+    let a = &c.instances[0];
+    assert_eq!(a.track_interfaces[0].weight, 0);
+    assert_eq!(a.track_interfaces.len(), 2);
+    assert_eq!(a.track_scripts.len(), 1);
+    assert_eq!(a.track_scripts[0].name, "flat");
+    let b = &c.instances[1];
+    assert!(b.track_interfaces.is_empty());
+    assert_eq!(
+        b.track_scripts.len(),
+        1,
+        "weight 0 overrides the script's weight"
+    );
+}

@@ -2,7 +2,6 @@
 //! `track_script` and `track_file` lists inside instances and sync groups (keepalived's
 //! `vrrp_parser.c`, `vrrp_track.c`, `track_file.c`).
 
-use super::global::set;
 use super::{values, Parser};
 use crate::config::keywords::Context;
 use crate::config::model::{
@@ -240,14 +239,15 @@ pub(super) fn sync_group(p: &mut Parser, st: &Statement, config: &mut Config) {
     config.sync_groups.push(g);
 }
 
-/// A line's optional `weight N [reverse|noreverse]`, weights -254..=254 with ±254 clamped to
-/// ±253 as keepalived does. `Err` means the line is dropped.
+/// A line's optional `weight N [reverse|noreverse]` with the weight in `-254..=254`; `clamp`
+/// turns ±254 into ±253 as keepalived does for interfaces and scripts. `Err` drops the line.
 fn weight_option(
     p: &mut Parser,
     line: &Statement,
     owner: &str,
     allow_noreverse: bool,
-) -> Result<Option<(i16, Option<bool>)>, ()> {
+    clamp: bool,
+) -> Result<Option<(i32, Option<bool>)>, ()> {
     let tracked = line.keyword();
     match line.words.get(1).map(String::as_str) {
         None => return Ok(None),
@@ -267,20 +267,23 @@ fn weight_option(
         );
         return Err(());
     };
+    let limit = if clamp { 253 } else { 254 };
     let weight = match values::signed(w) {
         Some(v) if (-254..=254).contains(&v) => {
-            if v.abs() == 254 {
+            if clamp && v.abs() == 254 {
                 p.error(
                     line.location,
                     format!("({owner}) weight for {tracked} cannot be +/-254. Setting to +/-253"),
                 );
             }
-            i16::try_from(v.clamp(-253, 253)).map_err(|_| ())?
+            i32::try_from(v.clamp(-limit, limit)).map_err(|_| ())?
         }
         _ => {
             p.error(
                 line.location,
-                format!("({owner}) weight '{w}' for {tracked} out of range: expected -253-253"),
+                format!(
+                    "({owner}) weight '{w}' for {tracked} out of range: expected -{limit}-{limit}"
+                ),
             );
             return Err(());
         }
@@ -317,12 +320,12 @@ pub(super) fn tracked_interfaces(
             );
             continue;
         }
-        let Ok(w) = weight_option(p, line, owner, false) else {
+        let Ok(w) = weight_option(p, line, owner, false, true) else {
             continue;
         };
         out.push(TrackedInterface {
             name: String::from(name),
-            weight: w.map_or(0, |(w, _)| w),
+            weight: w.map_or(0, |(w, _)| i16::try_from(w).unwrap_or(0)),
             reverse: w.and_then(|(_, r)| r).unwrap_or(false),
         });
     }
@@ -345,12 +348,12 @@ pub(super) fn tracked_scripts(
             );
             continue;
         }
-        let Ok(w) = weight_option(p, line, owner, true) else {
+        let Ok(w) = weight_option(p, line, owner, true, true) else {
             continue;
         };
         out.push(TrackedScript {
             name: String::from(name),
-            weight: w.map(|(w, _)| w),
+            weight: w.and_then(|(w, _)| i16::try_from(w).ok()),
             reverse: w.and_then(|(_, r)| r),
         });
     }
@@ -373,18 +376,14 @@ pub(super) fn tracked_files(
             );
             continue;
         }
-        let Ok(w) = weight_option(p, line, owner, false) else {
+        let Ok(w) = weight_option(p, line, owner, true, false) else {
             continue;
         };
-        let mut tf = TrackedFile {
+        let tf = TrackedFile {
             name: String::from(name),
-            weight: None,
-            reverse: false,
+            weight: w.map(|(w, _)| w),
+            reverse: w.and_then(|(_, r)| r),
         };
-        if let Some((weight, reverse)) = w {
-            set(&mut tf.weight, Some(Some(i32::from(weight))));
-            tf.reverse = reverse.unwrap_or(false);
-        }
         out.push(tf);
     }
 }

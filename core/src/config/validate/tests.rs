@@ -207,9 +207,35 @@ fn sync_group_members_must_exist() {
     );
     assert_eq!(
         d,
+        [
+            (
+                Class::Error,
+                "Virtual router Z specified in sync group G doesn't exist - ignoring".into()
+            ),
+            (
+                Class::Error,
+                "Sync group G has only 1 virtual router(s) - this probably isn't what you want"
+                    .into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn sync_group_with_owner_and_non_owner() {
+    let d = check(
+        &format!(
+            "{}\n{}\nvrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n}}",
+            instance("A", " interface eth0\n virtual_router_id 1\n priority 255"),
+            instance("B", " interface eth0\n virtual_router_id 2")
+        ),
+        &eth0(),
+    );
+    assert_eq!(
+        d,
         [(
             Class::Error,
-            "Virtual router Z specified in sync group G doesn't exist - ignoring".into()
+            "Sync group G has some member(s) as address owner and some not as address owner. This won't work.".into()
         )]
     );
 }

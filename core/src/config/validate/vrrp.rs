@@ -4,8 +4,8 @@
 use super::{Out, SystemFacts};
 use crate::config::diag::Class;
 use crate::config::model::{
-    AuthType, Config, DynamicInterfaces, Family, VrrpInstance, VrrpVersion, MAX_VIRTUAL_ADDRESSES,
-    PRIORITY_OWNER,
+    AuthType, Config, DynamicInterfaces, Family, InitialState, VrrpInstance, VrrpVersion,
+    MAX_VIRTUAL_ADDRESSES, PRIORITY_OWNER,
 };
 use crate::config::parse::{secs_text, UNSUPPORTED};
 use crate::time::Duration;
@@ -113,7 +113,7 @@ fn addresses(inst: &VrrpInstance, out: &mut Out) {
         out.error(at, format!("({n}) VRRP version 2 cannot carry IPv6"));
     }
     if inst.virtual_ipaddress.is_empty() {
-        if inst.version == VrrpVersion::V3 {
+        if inst.version == VrrpVersion::V3 || inst.family == Family::Ipv6 {
             out.error(
                 at,
                 format!("({n}) No VIP specified; at least one is required"),
@@ -319,9 +319,13 @@ fn sync_groups(config: &Config, out: &mut Out) {
                 g.location,
                 format!("Sync group {} has no virtual router(s). removing", g.name),
             );
+            continue;
         }
+        let mut members = 0;
+        // keepalived's running group state: MASTER while every member so far is an owner.
+        let mut all_owners: Option<bool> = None;
         for m in &g.group {
-            if !config.instances.iter().any(|x| &x.name == m) {
+            let Some(inst) = config.instances.iter().find(|x| &x.name == m) else {
                 out.error(
                     g.location,
                     format!(
@@ -329,21 +333,45 @@ fn sync_groups(config: &Config, out: &mut Out) {
                         g.name
                     ),
                 );
-            }
-            if let Some(other) = config
+                continue;
+            };
+            if config
                 .sync_groups
                 .iter()
                 .take(i)
-                .find(|o| o.group.contains(m))
+                .any(|o| o.group.contains(m))
             {
                 out.error(
                     g.location,
                     format!(
-                        "VRRP instance {m} cannot be in sync group {} - already in sync group {}",
-                        g.name, other.name
+                        "Virtual router {m} cannot exist in more than one sync group; ignoring {}",
+                        g.name
                     ),
                 );
+                continue;
             }
+            members += 1;
+            let owner = inst.state == InitialState::Master && inst.priority == PRIORITY_OWNER;
+            if all_owners == Some(true) && inst.state == InitialState::Backup {
+                out.error(
+                    g.location,
+                    format!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
+                );
+            }
+            if all_owners != Some(false) {
+                all_owners = Some(owner);
+            }
+        }
+        match members {
+            0 => out.error(
+                g.location,
+                format!("Sync group {}, no matching virtual router found in group declaration - removing", g.name),
+            ),
+            1 => out.error(
+                g.location,
+                format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", g.name),
+            ),
+            _ => {}
         }
         for t in &g.track_scripts {
             if config.vrrp_script(&t.name).is_none() {
