@@ -1,8 +1,8 @@
 //! Parser tests: golden values and defaults per keyword group, exact diagnostics for bad input,
 //! and the catalogue contract (no real keyword is ever unknown).
 
-use super::parse;
 use super::tree::tree;
+use super::{parse, UNSUPPORTED};
 use crate::config::diag::{Class, Diagnostic, SourceMap};
 use crate::config::keywords::{self, Context, Support};
 use crate::config::model::*;
@@ -744,7 +744,7 @@ fn unsupported_keyword_cannot_run_and_renders_with_file_and_line() {
         "vrrp_instance A {\n  virtual_router_id 1\n  use_vmac vrrp1\n}",
     ));
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].class, Class::CannotRun);
+    assert_eq!(d[0].class, UNSUPPORTED);
     let mut map = SourceMap::default();
     map.add("/etc/keepalived/keepalived.conf");
     assert_eq!(
@@ -778,12 +778,12 @@ virtual_server 192.0.2.1 80 {
     assert_eq!(
         got,
         [
-            (Class::CannotRun, 1),
-            (Class::CannotRun, 5),
+            (UNSUPPORTED, 1),
+            (UNSUPPORTED, 5),
             (Class::Warning, 6),
-            (Class::CannotRun, 10),
-            (Class::CannotRun, 14),
-            (Class::CannotRun, 16),
+            (UNSUPPORTED, 10),
+            (UNSUPPORTED, 14),
+            (UNSUPPORTED, 16),
             (Class::Error, 13),
             (Class::Error, 13),
         ]
@@ -965,7 +965,7 @@ fn catalogue_contract_holds_for_every_keyword() {
                     format!("'{kw}' is a keepalived keyword holdfast ignores"),
                 )),
                 Support::Unsupported => Some((
-                    Class::CannotRun,
+                    UNSUPPORTED,
                     format!("'{kw}' is a keepalived keyword holdfast does not support"),
                 )),
             };

@@ -4,8 +4,8 @@
 use super::{validate, FakeFacts, InterfaceFacts};
 use crate::config::diag::Class;
 use crate::config::model::*;
-use crate::config::parse::parse;
 use crate::config::parse::tree::tree;
+use crate::config::parse::{parse, UNSUPPORTED};
 use crate::time::Duration;
 use alloc::format;
 use alloc::string::String;
@@ -336,7 +336,7 @@ fn invariants_on_hand_built_configs() {
             ),
             (Class::Error, "(A) VRRP version 3 does not support authentication".into()),
             (
-                Class::CannotRun,
+                UNSUPPORTED,
                 "(A) auth_type AH is a keepalived option holdfast does not support".into()
             ),
         ]
