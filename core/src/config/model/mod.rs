@@ -123,9 +123,9 @@ impl fmt::Display for IpPrefix {
 
 /// A command line to run: the program and its arguments.
 ///
-/// keepalived re-reads a script's line with its own quoting rules; holdfast gets the words the
-/// reader produced (quotes removed) and splits each on white space, so
-/// `script "/usr/bin/pidof haproxy"` runs `/usr/bin/pidof` with the argument `haproxy`.
+/// As in keepalived, the command is one (quoted) word of the configuration, split with
+/// keepalived's rules: white space separates words, `'…'`/`"…"` quote, backslash escapes, so
+/// `script "/bin/sh -c 'pidof haproxy'"` runs `/bin/sh` with `-c` and `pidof haproxy`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {
     /// Program first; never empty.

@@ -214,7 +214,7 @@ pub(super) fn checker(p: &mut Parser, kw: &str, st: &Statement) -> Option<Checke
                 user,
             } => match kw {
                 "misc_path" => {
-                    set_some(path, p.command(st));
+                    set_some(path, p.lone_command(st));
                     true
                 }
                 "misc_timeout" => {

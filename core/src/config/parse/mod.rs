@@ -271,18 +271,44 @@ impl Parser {
         self.arg(st, 1, expected).map(ToString::to_string)
     }
 
-    /// The words after the keyword as a command line (see [`Command`]).
+    /// The first argument as a command line (see [`Command`]): keepalived takes only that word
+    /// (quote the whole command) and splits it with its own quoting rules.
     pub(crate) fn command(&mut self, st: &Statement) -> Option<Command> {
         let w = self.arg(st, 1, "a command")?;
-        let args: Vec<String> = w.split_whitespace().map(ToString::to_string).collect();
-        if args.is_empty() {
-            self.error(
-                st.location,
-                format!("'{}' has an empty command", st.keyword()),
-            );
-            return None;
+        match values::command_words(w) {
+            Ok(args) if !args.is_empty() => Some(Command { args }),
+            Ok(_) => {
+                self.error(
+                    st.location,
+                    format!("'{}' has an empty command", st.keyword()),
+                );
+                None
+            }
+            Err(why) => {
+                self.error(
+                    st.location,
+                    format!("{} '{w}' cannot be split into words: {why}", st.keyword()),
+                );
+                None
+            }
         }
-        Some(Command { args })
+    }
+
+    /// A command keyword that takes no user: keepalived silently ignores words after the first,
+    /// which is how an unquoted `script /bin/check arg` loses its argument, so say so.
+    pub(crate) fn lone_command(&mut self, st: &Statement) -> Option<Command> {
+        if st.words.len() > 2 {
+            self.report(
+                Class::Warning,
+                st.location,
+                format!(
+                    "{} uses only '{}'; keepalived ignores the words after it (quote the whole command)",
+                    st.keyword(),
+                    st.words.get(1).map(String::as_str).unwrap_or("")
+                ),
+            );
+        }
+        self.command(st)
     }
 
     /// `KEYWORD "command args" [USER [GROUP]]`.

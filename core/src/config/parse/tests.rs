@@ -1065,3 +1065,17 @@ vrrp_instance B {
         "weight 0 overrides the script's weight"
     );
 }
+
+#[test]
+fn unquoted_script_words_are_dropped_with_a_warning() {
+    let (c, d) = run("vrrp_script s {\n  script /usr/bin/pidof haproxy\n}");
+    assert_eq!(
+        d,
+        [(
+            Class::Warning,
+            2,
+            "script uses only '/usr/bin/pidof'; keepalived ignores the words after it (quote the whole command)".into()
+        )]
+    );
+    assert_eq!(c.vrrp_scripts[0].script.args, ["/usr/bin/pidof"]);
+}

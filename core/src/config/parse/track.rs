@@ -31,7 +31,7 @@ pub(super) fn vrrp_script(p: &mut Parser, st: &Statement, config: &mut Config) {
             continue;
         };
         match kw {
-            "script" => script = p.command(st).or(script),
+            "script" => script = p.lone_command(st).or(script),
             "interval" | "timeout" => {
                 if let Some(v) = p.uint(st, 0, MAX_SCRIPT_SECS) {
                     if v == 0 {

@@ -4,6 +4,8 @@
 
 use crate::config::model::{Family, IpPrefix};
 use crate::time::Duration;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::net::IpAddr;
 
 /// keepalived's booleans: `on|true|yes` and `off|false|no` (exact, lower case).
@@ -87,6 +89,72 @@ pub fn port(word: &str) -> Option<Option<u16>> {
     Some((v != 0).then_some(v))
 }
 
+/// Splits a script's command line as keepalived's `alloc_strvec_quoted_escaped` does: words
+/// separated by white space, `'…'` and `"…"` quoting, and C-style backslash escapes (`\n`,
+/// `\t`, `\xHH`, `\NNN` octal, `\cX` control, anything else literal), inside quotes too.
+/// `Err` names the problem (an unterminated quote, a trailing backslash).
+pub fn command_words(line: &str) -> Result<Vec<String>, &'static str> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match (c, quote) {
+                ('\\', _) => word.push(escape(&mut chars)?),
+                (q, Some(open)) if q == open => quote = None,
+                (_, Some(_)) => word.push(c),
+                ('\'' | '"', None) => quote = Some(c),
+                (w, None) if w.is_whitespace() => break,
+                (_, None) => word.push(c),
+            }
+        }
+        if quote.is_some() {
+            return Err("missing terminating quote");
+        }
+        words.push(word);
+    }
+    Ok(words)
+}
+
+fn escape(chars: &mut core::iter::Peekable<core::str::Chars<'_>>) -> Result<char, &'static str> {
+    let c = chars.next().ok_or("missing escape character at end")?;
+    let byte = |v: u32| char::from_u32(v & 0xff).unwrap_or('\0');
+    Ok(match c {
+        'x' if chars.peek().is_some_and(char::is_ascii_hexdigit) => {
+            let mut v: u32 = 0;
+            while let Some(d) = chars.next_if(char::is_ascii_hexdigit) {
+                v = (v << 4) | d.to_digit(16).unwrap_or(0);
+            }
+            byte(v)
+        }
+        'c' if chars.peek().is_some() => byte(chars.next().map_or(0, u32::from) & 0x1f),
+        '0'..='7' => {
+            let mut v = c.to_digit(8).unwrap_or(0);
+            for _ in 0..2 {
+                match chars.next_if(|d| ('0'..='7').contains(d)) {
+                    Some(d) => v = (v << 3) + d.to_digit(8).unwrap_or(0),
+                    None => break,
+                }
+            }
+            byte(v)
+        }
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        'E' => '\u{1b}',
+        'f' => '\u{c}',
+        'n' => '\n',
+        'r' => '\r',
+        't' => '\t',
+        'v' => '\u{b}',
+        other => other,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +208,23 @@ mod tests {
         assert_eq!(prefix("192.0.2.1/33"), None);
         assert_eq!(prefix("192.0.2.1/x"), None);
         assert_eq!(prefix("192.0.2.300"), None);
+    }
+
+    #[test]
+    fn command_lines_split_like_keepalived() {
+        assert_eq!(
+            command_words("/usr/bin/killall -0 haproxy").unwrap(),
+            ["/usr/bin/killall", "-0", "haproxy"]
+        );
+        assert_eq!(
+            command_words("/bin/sh -c 'pidof x || exit 1'").unwrap(),
+            ["/bin/sh", "-c", "pidof x || exit 1"]
+        );
+        assert_eq!(command_words(r"a\ b c\tq").unwrap(), ["a b", "c\tq"]);
+        assert_eq!(command_words(r"\x41\101\cA").unwrap(), ["AA\u{1}"]);
+        assert_eq!(command_words("  ").unwrap(), [] as [&str; 0]);
+        assert!(command_words("'open").is_err());
+        assert!(command_words("trailing\\").is_err());
     }
 
     #[test]
