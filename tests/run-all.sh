@@ -52,10 +52,13 @@ install_rust_parts() {
 }
 
 fuzz_all() {
-    local target
-    for target in config_reader config_parse vrrp_packet; do
+    local target seeds
+    for target in config_reader config_parse vrrp_packet ipvs_codec; do
         mkdir -p "core/fuzz/corpus/$target"
-        (cd core/fuzz && cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 2>&1 | tail -n 3) || return 1
+        seeds=()
+        [ -d "core/fuzz/seeds/$target" ] && seeds=("seeds/$target")
+        (cd core/fuzz && cargo fuzz run -s none "$target" "corpus/$target" "${seeds[@]}" -- \
+            -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 2>&1 | tail -n 3) || return 1
     done
 }
 
@@ -74,6 +77,7 @@ step "MSRV covers every dependency" bash tests/check-msrv.sh
 step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
+step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
 step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
 
 echo

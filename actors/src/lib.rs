@@ -6,4 +6,5 @@
 #![forbid(unsafe_code)]
 
 pub mod gate;
+pub mod ipvs;
 pub mod ports;

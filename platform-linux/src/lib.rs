@@ -4,4 +4,6 @@
 //! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.
 
 pub mod cli;
+pub mod config_files;
+pub mod ipvs;
 pub mod system_facts;
