@@ -170,11 +170,11 @@ pub(super) fn checker(p: &mut Parser, kw: &str, st: &Statement) -> Option<Checke
                 conn.keyword(p, kw, st)
                     || match kw {
                         "virtualhost" => {
-                            set_some(virtualhost, p.string(st, "a host name"));
+                            set_some(virtualhost, p.string_soft(st, "a host name"));
                             true
                         }
                         "http_protocol" => {
-                            match p.arg(st, 1, "1.0, 1.0C or 1.1") {
+                            match p.arg_soft(st, 1, "1.0, 1.0C or 1.1") {
                                 Some("1.0") => *http_protocol = HttpProtocol::Http10,
                                 Some("1.1") => *http_protocol = HttpProtocol::Http11,
                                 Some("1.0C" | "1.0c") => *http_protocol = HttpProtocol::Http10Close,
@@ -322,7 +322,7 @@ fn url(p: &mut Parser, st: &Statement) -> Option<Url> {
         };
         match kw {
             "path" => set_some(&mut path, p.string(line, "a URL path")),
-            "virtualhost" => set_some(&mut u.virtualhost, p.string(line, "a host name")),
+            "virtualhost" => set_some(&mut u.virtualhost, p.string_soft(line, "a host name")),
             "digest" => {
                 let Some(d) = p.arg(line, 1, "32 hexadecimal digits") else {
                     continue;

@@ -24,10 +24,11 @@ pub(super) fn global_defs(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
             continue;
         };
         match kw {
-            "router_id" => set_some(&mut g.router_id, p.string(st, "a name")),
-            "notification_email_from" => {
-                set_some(&mut g.notification_email_from, p.string(st, "an address"))
-            }
+            "router_id" => set_some(&mut g.router_id, p.string_soft(st, "a name")),
+            "notification_email_from" => set_some(
+                &mut g.notification_email_from,
+                p.string_soft(st, "an address"),
+            ),
             "notification_email" => {
                 let Some(b) = p.block(st) else { continue };
                 if b.is_empty() {
@@ -37,7 +38,7 @@ pub(super) fn global_defs(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
                     .extend(b.iter().flat_map(|l| l.words.iter().cloned()));
             }
             "smtp_server" => smtp_server(p, st, g),
-            "smtp_helo_name" => set_some(&mut g.smtp_helo_name, p.string(st, "a name")),
+            "smtp_helo_name" => set_some(&mut g.smtp_helo_name, p.string_soft(st, "a name")),
             "smtp_connect_timeout" => {
                 if let Some(v) = p.uint(st, 0, MAX_WHOLE_SECS) {
                     if v == 0 {
@@ -53,7 +54,7 @@ pub(super) fn global_defs(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
             "smtp_alert_vrrp" => set_some(&mut g.smtp_alert_vrrp, p.flag(st)),
             "smtp_alert_checker" => set_some(&mut g.smtp_alert_checker, p.flag(st)),
             "script_user" => {
-                if let Some(user) = p.string(st, "a user name") {
+                if let Some(user) = p.string_soft(st, "a user name") {
                     g.script_user = Some(ScriptUser {
                         user,
                         group: st.words.get(2).cloned(),
@@ -242,7 +243,7 @@ fn lvs_sync_daemon(p: &mut Parser, st: &Statement, g: &mut GlobalDefs) {
         );
         return;
     }
-    let Some(interface) = p.string(st, "an interface name") else {
+    let Some(interface) = p.string_soft(st, "an interface name") else {
         return;
     };
     // The kernel's IP_VS_IFNAME_MAXLEN is 16 including the terminating NUL.

@@ -36,7 +36,7 @@ use alloc::vec::Vec;
 use core::net::IpAddr;
 
 /// The class of "a keepalived keyword holdfast does not implement": the daemon refuses to start.
-pub(crate) const UNSUPPORTED: Class = Class::CannotRun;
+pub(crate) const UNSUPPORTED: Class = Class::Unsupported;
 
 /// Reads a configuration: the model plus every problem found, in file order.
 pub fn parse(statements: &[Statement]) -> (Config, Vec<Diagnostic>) {
@@ -149,9 +149,30 @@ impl Parser {
         }
     }
 
-    /// Word `i` of the statement, or an error naming what was expected.
+    /// Word `i` of the statement. Missing, it is [`Class::Abort`]: keepalived's handlers read
+    /// the word unchecked, and its parser then stops and exits 2.
     pub(crate) fn arg<'s>(
         &mut self,
+        st: &'s Statement,
+        i: usize,
+        expected: &str,
+    ) -> Option<&'s str> {
+        self.arg_as(Class::Abort, st, i, expected)
+    }
+
+    /// Word `i` for the few handlers that check for it first: missing is a [`Class::Error`].
+    pub(crate) fn arg_soft<'s>(
+        &mut self,
+        st: &'s Statement,
+        i: usize,
+        expected: &str,
+    ) -> Option<&'s str> {
+        self.arg_as(Class::Error, st, i, expected)
+    }
+
+    fn arg_as<'s>(
+        &mut self,
+        class: Class,
         st: &'s Statement,
         i: usize,
         expected: &str,
@@ -159,7 +180,8 @@ impl Parser {
         match st.words.get(i) {
             Some(w) => Some(w.as_str()),
             None => {
-                self.error(
+                self.report(
+                    class,
                     st.location,
                     format!("'{}' needs a value: expected {expected}", st.keyword()),
                 );
@@ -266,9 +288,14 @@ impl Parser {
         }
     }
 
-    /// The first argument as a string.
+    /// The first argument as a string (missing: [`Class::Abort`], see [`Parser::arg`]).
     pub(crate) fn string(&mut self, st: &Statement, expected: &str) -> Option<String> {
         self.arg(st, 1, expected).map(ToString::to_string)
+    }
+
+    /// The first argument as a string, for handlers that check for it (missing: an error).
+    pub(crate) fn string_soft(&mut self, st: &Statement, expected: &str) -> Option<String> {
+        self.arg_soft(st, 1, expected).map(ToString::to_string)
     }
 
     /// The first argument as a command line (see [`Command`]): keepalived takes only that word
@@ -340,7 +367,7 @@ impl Parser {
 
     /// `user USER [GROUP]`.
     pub(crate) fn script_user(&mut self, st: &Statement) -> Option<ScriptUser> {
-        let user = self.string(st, "a user name")?;
+        let user = self.string_soft(st, "a user name")?;
         Some(ScriptUser {
             user,
             group: st.words.get(2).cloned(),

@@ -685,19 +685,27 @@ fn bad_values_name_keyword_value_and_range() {
 
 #[test]
 fn missing_values_say_what_was_expected() {
-    let (_, d) = run("vrrp_instance A {\n  priority\n  interface\n}");
+    // keepalived exits 2 at once for a missing value its handler reads unchecked, and reports
+    // an ordinary error where the handler checks first (router_id).
+    let (_, d) =
+        run("vrrp_instance A {\n  priority\n  interface\n}\nglobal_defs {\n  router_id\n}");
     assert_eq!(
         d,
         [
             (
-                Class::Error,
+                Class::Abort,
                 2,
                 "'priority' needs a value: expected 1-255".into()
             ),
             (
-                Class::Error,
+                Class::Abort,
                 3,
                 "'interface' needs a value: expected an interface name".into()
+            ),
+            (
+                Class::Error,
+                6,
+                "'router_id' needs a value: expected a name".into()
             ),
         ]
     );

@@ -124,7 +124,7 @@ pub(super) fn track_file(p: &mut Parser, st: &Statement, config: &mut Config) {
                         format!("File already set for track file {name} - ignoring"),
                     );
                 } else {
-                    file = p.string(st, "a file path");
+                    file = p.string_soft(st, "a file path");
                 }
             }
             "weight" => {

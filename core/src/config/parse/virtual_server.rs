@@ -268,7 +268,7 @@ impl VsBuilder {
                 }
             }
             "smtp_alert" => set_some(&mut self.smtp_alert, p.flag(st)),
-            "virtualhost" => set_some(&mut self.virtualhost, p.string(st, "a host name")),
+            "virtualhost" => set_some(&mut self.virtualhost, p.string_soft(st, "a host name")),
             "alpha" => self.alpha = true,
             "omega" => self.omega = true,
             "quorum_up" => p.set_notify(st, &mut self.quorum_up),
@@ -683,7 +683,7 @@ fn real_server(p: &mut Parser, st: &Statement) -> Option<RsBuilder> {
             "notify_up" => p.set_notify(st, &mut rs.notify_up),
             "notify_down" => p.set_notify(st, &mut rs.notify_down),
             "smtp_alert" => set_some(&mut rs.smtp_alert, p.flag(st)),
-            "virtualhost" => set_some(&mut rs.virtualhost, p.string(st, "a host name")),
+            "virtualhost" => set_some(&mut rs.virtualhost, p.string_soft(st, "a host name")),
             "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "MISC_CHECK" => {
                 if let Some(c) = checker::checker(p, kw, st) {
                     rs.checkers.push(c);
