@@ -475,6 +475,18 @@ impl Builder {
             });
         self.finish_authentication(p, st);
         let inst = &mut self.inst;
+        if let Some(own) = inst.interface.clone() {
+            inst.track_interfaces.retain(|t| {
+                if t.name != own {
+                    return true;
+                }
+                p.error(
+                    at,
+                    format!("({name}) Ignoring track_interface {own} since own interface"),
+                );
+                false
+            });
+        }
         if inst.priority == PRIORITY_OWNER && inst.nopreempt {
             p.error(
                 at,

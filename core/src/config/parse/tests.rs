@@ -768,7 +768,7 @@ fn unsupported_blocks_and_options() {
 }
 global_defs {
   vrrp_strict
-  enable_snmp_vrrp
+  process_names
 }
 vrrp_instance A {
   virtual_ipaddress {
@@ -798,7 +798,7 @@ virtual_server 192.0.2.1 80 {
     );
     assert_eq!(
         d[2].2,
-        "'enable_snmp_vrrp' is a keepalived keyword holdfast ignores"
+        "'process_names' is a keepalived keyword holdfast ignores"
     );
     assert_eq!(
         d[3].2,
@@ -1086,4 +1086,52 @@ fn unquoted_script_words_are_dropped_with_a_warning() {
         )]
     );
     assert_eq!(c.vrrp_scripts[0].script.args, ["/usr/bin/pidof"]);
+}
+
+#[test]
+fn tracking_the_own_interface_is_dropped() {
+    let (c, d) =
+        run("vrrp_instance A {\n  interface eth0\n  track_interface {\n    eth0\n    eth1\n  }\n}");
+    assert_eq!(
+        d,
+        [(
+            Class::Error,
+            1,
+            "(A) Ignoring track_interface eth0 since own interface".into()
+        )]
+    );
+    assert_eq!(c.instances[0].track_interfaces.len(), 1);
+}
+
+#[test]
+fn group_services_take_protocol_rules_from_their_entries() {
+    let (c, d) = run("virtual_server_group MARKS {
+  fwmark 20
+}
+virtual_server group MARKS {
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  real_server 198.51.100.31 {
+  }
+}
+virtual_server_group ANYPORT {
+  192.0.2.1 0
+}
+virtual_server group ANYPORT {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 198.51.100.32 {
+  }
+}");
+    assert_eq!(
+        d,
+        [
+            (Class::Error, 4, "Warning: Virtual server group MARKS: protocol specified for fwmark - protocol will be ignored".into()),
+            (Class::Error, 14, "Virtual server group ANYPORT: zero port only valid for persistent services - setting".into()),
+        ]
+    );
+    assert_eq!(c.virtual_servers[0].protocol, None);
+    assert_eq!(c.virtual_servers[1].persistence_timeout, Some(360));
 }

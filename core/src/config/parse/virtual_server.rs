@@ -8,8 +8,8 @@ use crate::config::diag::Location;
 use crate::config::keywords::Context;
 use crate::config::model::{
     Config, Family, ForwardingMethod, GlobalDefs, Granularity, NotifyScript, Protocol, RealServer,
-    Scheduler, ServiceFlags, SorryServer, VirtualServer, VirtualServiceKey,
-    DEFAULT_PERSISTENCE_TIMEOUT, MAX_PERSISTENCE_TIMEOUT,
+    Scheduler, ServiceFlags, SorryServer, VirtualServer, VirtualServerGroup, VirtualServiceKey,
+    VsgEntry, DEFAULT_PERSISTENCE_TIMEOUT, MAX_PERSISTENCE_TIMEOUT,
 };
 use crate::config::syntax::Statement;
 use crate::time::Duration;
@@ -105,7 +105,7 @@ pub(super) fn virtual_server(p: &mut Parser, st: &Statement, config: &mut Config
         };
         vs.keyword(p, kw, st);
     }
-    if let Some(done) = vs.finish(p, &config.global) {
+    if let Some(done) = vs.finish(p, &config.global, &config.virtual_server_groups) {
         config.virtual_servers.push(done);
     }
 }
@@ -369,7 +369,12 @@ impl VsBuilder {
     }
 
     /// keepalived's `validate_check_config` for one virtual server.
-    fn finish(self, p: &mut Parser, g: &GlobalDefs) -> Option<VirtualServer> {
+    fn finish(
+        self,
+        p: &mut Parser,
+        g: &GlobalDefs,
+        groups: &[VirtualServerGroup],
+    ) -> Option<VirtualServer> {
         let at = self.location;
         let name = self.key.to_string();
         if self.real_servers.is_empty() {
@@ -379,10 +384,28 @@ impl VsBuilder {
             );
             return None;
         }
-        let by_address = !matches!(self.key, VirtualServiceKey::Fwmark(_));
-        let vs_port = match self.key {
-            VirtualServiceKey::Address { port, .. } => Some(port),
+        // A group counts as an address service if it has address entries (or is not defined
+        // yet: validation reports that); its ports are checked against each entry there.
+        let group = match &self.key {
+            VirtualServiceKey::Group(n) => groups.iter().find(|g| &g.name == n),
             _ => None,
+        };
+        let by_address = match &self.key {
+            VirtualServiceKey::Address { .. } => true,
+            VirtualServiceKey::Fwmark(_) => false,
+            VirtualServiceKey::Group(_) => group.is_none_or(|g| {
+                g.entries
+                    .iter()
+                    .any(|e| matches!(e, VsgEntry::Range { .. }))
+            }),
+        };
+        let zero_port = match &self.key {
+            VirtualServiceKey::Address { port, .. } => *port == 0,
+            _ => group.is_some_and(|g| {
+                g.entries
+                    .iter()
+                    .any(|e| matches!(e, VsgEntry::Range { port: 0, .. }))
+            }),
         };
         let mut protocol = self.protocol;
         let mut flags = self.flags;
@@ -404,7 +427,7 @@ impl VsBuilder {
                 );
                 flags.one_packet = false;
             }
-            if persistence_timeout.is_none() && vs_port == Some(0) {
+            if persistence_timeout.is_none() && zero_port {
                 p.error(
                     at,
                     format!("Virtual server {name}: zero port only valid for persistent services - setting"),

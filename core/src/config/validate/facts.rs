@@ -20,6 +20,10 @@ pub trait SystemFacts {
     fn metadata(&self, path: &str) -> Option<FileMeta>;
     /// The absolute path `PATH` lookup finds for a bare program name.
     fn find_in_path(&self, program: &str) -> Option<String>;
+    /// `path` with symbolic links, `.` and `..` resolved (`realpath`), if it exists. keepalived
+    /// checks the resolved path, so `/bin/true` on a merged-`/usr` system is judged as
+    /// `/usr/bin/true`.
+    fn canonicalize(&self, path: &str) -> Option<String>;
 }
 
 /// What validation needs to know about an interface.
@@ -64,6 +68,7 @@ pub struct FakeFacts {
     users: BTreeMap<String, UserIds>,
     groups: BTreeMap<String, u32>,
     files: BTreeMap<String, FileMeta>,
+    aliases: BTreeMap<String, String>,
     path: Vec<String>,
 }
 
@@ -154,6 +159,12 @@ impl FakeFacts {
         self.file(path, 0, 0, 0o755)
     }
 
+    /// Makes `path` resolve to `real` (a symbolic link somewhere along it).
+    pub fn alias(mut self, path: &str, real: &str) -> Self {
+        self.aliases.insert(path.to_string(), real.to_string());
+        self
+    }
+
     /// Adds a directory searched for bare program names.
     pub fn path_dir(mut self, dir: &str) -> Self {
         self.path.push(dir.to_string());
@@ -179,17 +190,22 @@ impl SystemFacts for FakeFacts {
     }
 
     fn metadata(&self, path: &str) -> Option<FileMeta> {
-        self.files.get(path).copied()
+        let real = self.aliases.get(path).map_or(path, String::as_str);
+        self.files.get(real).copied()
     }
 
     fn find_in_path(&self, program: &str) -> Option<String> {
         self.path.iter().find_map(|dir| {
             let full = alloc::format!("{}/{program}", dir.trim_end_matches('/'));
-            self.files
-                .get(&full)
+            self.metadata(&full)
                 .filter(|m| m.kind == FileKind::File)
                 .map(|_| full)
         })
+    }
+
+    fn canonicalize(&self, path: &str) -> Option<String> {
+        let real = self.aliases.get(path).map_or(path, String::as_str);
+        self.files.contains_key(real).then(|| real.to_string())
     }
 }
 

@@ -89,7 +89,11 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
         } else {
             facts.find_in_path(program)
         };
-        let Some((path, meta)) = path.and_then(|p| facts.metadata(&p).map(|m| (p, m))) else {
+        let located = path.and_then(|p| {
+            let real = facts.canonicalize(&p).unwrap_or_else(|| p.clone());
+            facts.metadata(&real).map(|m| (p, real, m))
+        });
+        let Some((path, real, meta)) = located else {
             let msg = if s.track {
                 format!(
                     "{}: disabling, script '{program}' not found/accessible",
@@ -120,7 +124,7 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
         if !runs_as_root {
             continue;
         }
-        if let Some(problem) = insecure_component(facts, &path) {
+        if let Some(problem) = insecure_component(facts, &real) {
             any_insecure = true;
             if security {
                 out.push(

@@ -241,7 +241,7 @@ fn sync_group_with_owner_and_non_owner() {
 }
 
 #[test]
-fn vrrpv3_needs_a_vip_v2_only_warns() {
+fn instances_without_vips() {
     let d = check(
         "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n version 3\n}",
         &eth0(),
@@ -250,7 +250,7 @@ fn vrrpv3_needs_a_vip_v2_only_warns() {
         d,
         [
             (
-                Class::Warning,
+                Class::Error,
                 "(A) No VIP specified; at least one is sensible".into()
             ),
             (
@@ -566,6 +566,20 @@ fn script_users_must_exist() {
 }
 
 #[test]
+fn scripts_are_judged_by_their_resolved_path() {
+    // Merged /usr: /bin is a symbolic link, which as a path component is "wrong file type"
+    // unless the path is resolved first, as keepalived does.
+    let facts = eth0()
+        .root_script("/usr/bin/true")
+        .alias("/bin/true", "/usr/bin/true");
+    let d = check(
+        &with_script(" enable_script_security\n script_user root", "/bin/true"),
+        &facts,
+    );
+    assert_eq!(d, []);
+}
+
+#[test]
 fn bare_program_names_are_searched_in_path() {
     let facts = eth0().root_script("/usr/bin/pidof");
     let d = check(
@@ -593,5 +607,20 @@ fn notify_and_misc_scripts_only_warn_when_disabled() {
                 "(192.0.2.10:80 real_server 192.0.2.20) MISC_CHECK: script '/nope/check' not found - disabling".into()
             ),
         ]
+    );
+}
+
+#[test]
+fn fwmark_group_real_server_ports_are_ignored_with_a_warning() {
+    let d = check(
+        "virtual_server_group VSG_MARK {\n 192.0.2.100 80\n fwmark 20\n}\nvirtual_server group VSG_MARK {\n lb_algo rr\n lb_kind DR\n protocol TCP\n real_server 198.51.100.31 80 {\n }\n}",
+        &eth0(),
+    );
+    assert_eq!(
+        d,
+        [(
+            Class::Error,
+            "WARNING - fwmark virtual server group VSG_MARK, real server 198.51.100.31:80 has port specified - port will be ignored".into()
+        )]
     );
 }

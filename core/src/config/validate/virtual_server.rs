@@ -115,6 +115,12 @@ fn ports(config: &Config, vs: &VirtualServer, name: &str, out: &mut Out) {
                     .virtual_server_group(g)
                     .map(|g| g.entries.as_slice())
                     .unwrap_or(&[]);
+                if entries.iter().any(|e| matches!(e, VsgEntry::Fwmark { .. })) {
+                    out.error(
+                        at,
+                        format!("WARNING - fwmark virtual server {name}, real server {}:{rp} has port specified - port will be ignored", rs.addr),
+                    );
+                }
                 for e in entries {
                     if let VsgEntry::Range { port, first, .. } = e {
                         if *port != 0 && *port != rp {

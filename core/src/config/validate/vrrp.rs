@@ -119,8 +119,8 @@ fn addresses(inst: &VrrpInstance, out: &mut Out) {
                 format!("({n}) No VIP specified; at least one is required"),
             );
         } else {
-            out.push(
-                Class::Warning,
+            // keepalived reports this as an error too (`-t` exits 5), though it runs.
+            out.error(
                 at,
                 format!("({n}) No VIP specified; at least one is sensible"),
             );
