@@ -53,7 +53,7 @@ install_rust_parts() {
 
 fuzz_all() {
     local target seeds
-    for target in config_reader config_parse vrrp_packet ipvs_codec; do
+    for target in config_reader config_parse vrrp_packet ipvs_codec module_index; do
         mkdir -p "core/fuzz/corpus/$target"
         seeds=()
         [ -d "core/fuzz/seeds/$target" ] && seeds=("seeds/$target")
@@ -78,6 +78,7 @@ step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
+step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh
 step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
 
 echo

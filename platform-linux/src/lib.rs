@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod config_files;
 pub mod ipvs;
+pub mod kmod;
 pub mod net;
 pub mod system_facts;

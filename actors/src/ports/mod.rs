@@ -2,6 +2,7 @@
 //! Linux by `holdfast-linux` and in tests by in-memory fakes; each method's doc says what an
 //! implementation must guarantee.
 
+pub mod clock;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake_net;
 pub mod ipvs;
