@@ -137,9 +137,7 @@ pub fn recv_msg(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<RecvMeta> {
                     ))));
                     meta.ifindex = u32::try_from(info.ipi_ifindex).ok();
                 }
-                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO)
-                    if fits(size_of::<libc::in6_pktinfo>()) =>
-                {
+                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) if fits(size_of::<libc::in6_pktinfo>()) => {
                     let info: libc::in6_pktinfo = ptr::read_unaligned(data.cast());
                     meta.destination = Some(IpAddr::V6(Ipv6Addr::from(info.ipi6_addr.s6_addr)));
                     meta.ifindex = Some(info.ipi6_ifindex);
