@@ -10,4 +10,5 @@ pub mod dump;
 pub mod ipvs;
 pub mod kmod;
 pub mod load;
+pub mod net;
 pub mod system_facts;

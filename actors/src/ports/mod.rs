@@ -3,5 +3,8 @@
 //! implementation must guarantee.
 
 pub mod clock;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fake_net;
 pub mod ipvs;
 pub mod kernel_modules;
+pub mod vrrp_net;
