@@ -1,13 +1,10 @@
-# A daemon for the target image: no native or nativesdk variant (BBCLASSEXTEND).
-# nooelint: oelint.var.bbclassextend
 SUMMARY = "keepalived-compatible VRRP, IPVS and health-check daemon"
 DESCRIPTION = "holdfast keeps virtual IP addresses alive with VRRP, checks real \
                servers and programs the kernel's IPVS load balancer. It reads \
                keepalived.conf and accepts keepalived's command line, and loads \
                the IPVS kernel modules itself before it programs IPVS, so a cold \
                boot needs no modprobe or module autoloading."
-# Not published yet (.invalid): tests/meta/run.sh runs oelint-adv offline, without the
-# homepage reachability rule.
+# Not published yet (.invalid).
 HOMEPAGE = "https://example.invalid/holdfast"
 BUGTRACKER = "https://example.invalid/holdfast/issues"
 SECTION = "net"
