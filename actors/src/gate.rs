@@ -16,7 +16,6 @@ pub struct ModulesReady {
 
 impl ModulesReady {
     /// Only the module loader calls this, once `ip_vs` is loaded or built in.
-    #[allow(dead_code)] // until the module loader (issue 6) is merged
     pub(crate) fn new(schedulers: impl IntoIterator<Item = String>) -> Self {
         ModulesReady {
             schedulers: schedulers.into_iter().collect(),

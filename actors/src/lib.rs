@@ -7,4 +7,5 @@
 
 pub mod gate;
 pub mod ipvs;
+pub mod module_loader;
 pub mod ports;

@@ -5,5 +5,10 @@
 
 pub mod cli;
 pub mod config_files;
+pub mod config_test;
+pub mod dump;
 pub mod ipvs;
+pub mod kmod;
+pub mod load;
+pub mod net;
 pub mod system_facts;

@@ -1,14 +1,22 @@
-//! Facts about this machine that configuration validation needs: which interfaces exist, which
-//! users exist, and whether a script path is safe to run as root (keepalived's script security).
+//! The live answers to the core's [`SystemFacts`] questions: interfaces from sysfs, accounts from
+//! `/etc/passwd` and `/etc/group`, file metadata from `lstat`/`stat`, `PATH` lookups. The rules
+//! that judge these facts (script security, interface checks) live in the core's validator.
 
+use holdfast_core::config::validate::{FileKind, FileMeta, InterfaceFacts, SystemFacts, UserIds};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// Reads interfaces from sysfs, users from `/etc/passwd`, and file modes from the file system.
+/// `IFF_LOOPBACK` and `IFF_MULTICAST` from `<linux/if.h>`, as sysfs prints them in `flags`.
+const IFF_LOOPBACK: u32 = 0x8;
+const IFF_MULTICAST: u32 = 0x1000;
+
+/// Facts read from the running system (or from other roots, in tests).
 #[derive(Debug, Clone)]
 pub struct LinuxFacts {
     sys_class_net: PathBuf,
     passwd: PathBuf,
+    group: PathBuf,
+    path_var: Option<String>,
 }
 
 impl Default for LinuxFacts {
@@ -16,104 +24,121 @@ impl Default for LinuxFacts {
         LinuxFacts {
             sys_class_net: PathBuf::from("/sys/class/net"),
             passwd: PathBuf::from("/etc/passwd"),
-        }
-    }
-}
-
-/// Why a script path is unsafe to execute with elevated privileges.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScriptInsecurity {
-    /// The file does not exist or cannot be examined.
-    Missing(String),
-    /// The file is not executable by anyone.
-    NotExecutable,
-    /// The path component (the file or a directory above it) is owned or writable by a non-root user.
-    WritableByNonRoot(PathBuf),
-}
-
-impl std::fmt::Display for ScriptInsecurity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ScriptInsecurity::Missing(e) => write!(f, "cannot be examined: {e}"),
-            ScriptInsecurity::NotExecutable => write!(f, "is not executable"),
-            ScriptInsecurity::WritableByNonRoot(p) => {
-                write!(
-                    f,
-                    "'{}' is owned or writable by a non-root user",
-                    p.display()
-                )
-            }
+            group: PathBuf::from("/etc/group"),
+            path_var: std::env::var("PATH").ok(),
         }
     }
 }
 
 impl LinuxFacts {
     /// Facts rooted elsewhere, for tests.
-    pub fn with_roots(sys_class_net: impl Into<PathBuf>, passwd: impl Into<PathBuf>) -> Self {
+    pub fn with_roots(
+        sys_class_net: impl Into<PathBuf>,
+        etc: impl AsRef<Path>,
+        path_var: Option<&str>,
+    ) -> Self {
         LinuxFacts {
             sys_class_net: sys_class_net.into(),
-            passwd: passwd.into(),
+            passwd: etc.as_ref().join("passwd"),
+            group: etc.as_ref().join("group"),
+            path_var: path_var.map(str::to_string),
         }
-    }
-
-    /// Whether a network interface of that name exists now.
-    pub fn interface_exists(&self, name: &str) -> bool {
-        !name.is_empty() && !name.contains('/') && self.sys_class_net.join(name).exists()
-    }
-
-    /// The uid and gid of a user, from the passwd file.
-    pub fn user_ids(&self, name: &str) -> Option<(u32, u32)> {
-        let text = std::fs::read_to_string(&self.passwd).ok()?;
-        text.lines().find_map(|line| {
-            let mut fields = line.split(':');
-            if fields.next()? != name {
-                return None;
-            }
-            let _password = fields.next()?;
-            Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
-        })
-    }
-
-    /// keepalived's rule (`lib/notify.c`) for scripts run when `enable_script_security` is set:
-    /// every component of the resolved path, `/` included, must be owned by root, and neither the
-    /// file nor a directory without the sticky bit may be writable by the world or by a non-root
-    /// group. A root-owned sticky `/tmp` is therefore fine; a 0755 script owned by `nobody` is not.
-    pub fn script_insecurity(&self, script: &Path) -> Option<ScriptInsecurity> {
-        let real = match std::fs::canonicalize(script) {
-            Ok(p) => p,
-            Err(e) => return Some(ScriptInsecurity::Missing(e.to_string())),
-        };
-        let meta = match std::fs::metadata(&real) {
-            Ok(m) => m,
-            Err(e) => return Some(ScriptInsecurity::Missing(e.to_string())),
-        };
-        if meta.mode() & 0o111 == 0 {
-            return Some(ScriptInsecurity::NotExecutable);
-        }
-        for component in real.ancestors() {
-            let Ok(m) = std::fs::metadata(component) else {
-                continue;
-            };
-            if insecure_component(m.mode(), m.uid(), m.gid(), m.is_dir()) {
-                return Some(ScriptInsecurity::WritableByNonRoot(component.to_path_buf()));
-            }
-        }
-        None
     }
 }
 
-/// A sticky directory lets only an entry's owner replace it, so root-owned entries below a
-/// world-writable sticky directory stay safe (keepalived's reasoning, kept).
-fn insecure_component(mode: u32, uid: u32, gid: u32, is_dir: bool) -> bool {
-    let sticky_dir = is_dir && mode & 0o1000 != 0;
-    uid != 0 || (!sticky_dir && (mode & 0o002 != 0 || (gid != 0 && mode & 0o020 != 0)))
+/// Field `n` (from 0) of the colon-separated line whose first field is `name`.
+fn colon_file_fields(file: &Path, name: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines()
+        .map(|line| line.split(':').map(str::to_string).collect::<Vec<_>>())
+        .find(|fields| fields.first().map(String::as_str) == Some(name))
+}
+
+fn file_meta(meta: &std::fs::Metadata) -> FileMeta {
+    let t = meta.file_type();
+    let kind = if t.is_file() {
+        FileKind::File
+    } else if t.is_dir() {
+        FileKind::Dir
+    } else if t.is_symlink() {
+        FileKind::Symlink
+    } else {
+        FileKind::Other
+    };
+    FileMeta {
+        kind,
+        uid: meta.uid(),
+        gid: meta.gid(),
+        mode: meta.mode() & 0o7777,
+    }
+}
+
+impl SystemFacts for LinuxFacts {
+    fn interface(&self, name: &str) -> Option<InterfaceFacts> {
+        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+            return None;
+        }
+        let dir = self.sys_class_net.join(name);
+        if !dir.exists() {
+            return None;
+        }
+        let flags = std::fs::read_to_string(dir.join("flags"))
+            .ok()
+            .and_then(|s| u32::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok())
+            .unwrap_or(IFF_MULTICAST);
+        Some(InterfaceFacts {
+            loopback: flags & IFF_LOOPBACK != 0,
+            multicast: flags & IFF_MULTICAST != 0,
+        })
+    }
+
+    fn user(&self, name: &str) -> Option<UserIds> {
+        let fields = colon_file_fields(&self.passwd, name)?;
+        Some(UserIds {
+            uid: fields.get(2)?.parse().ok()?,
+            gid: fields.get(3)?.parse().ok()?,
+        })
+    }
+
+    fn group(&self, name: &str) -> Option<u32> {
+        colon_file_fields(&self.group, name)?.get(2)?.parse().ok()
+    }
+
+    fn symlink_metadata(&self, path: &str) -> Option<FileMeta> {
+        std::fs::symlink_metadata(path).ok().map(|m| file_meta(&m))
+    }
+
+    fn metadata(&self, path: &str) -> Option<FileMeta> {
+        std::fs::metadata(path).ok().map(|m| file_meta(&m))
+    }
+
+    fn find_in_path(&self, program: &str) -> Option<String> {
+        if program.contains('/') {
+            return None;
+        }
+        self.path_var
+            .as_deref()?
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .find_map(|dir| {
+                let candidate = Path::new(dir).join(program);
+                let meta = std::fs::metadata(&candidate).ok()?;
+                (meta.is_file() && meta.mode() & 0o111 != 0)
+                    .then(|| candidate.to_string_lossy().into_owned())
+            })
+    }
+
+    fn canonicalize(&self, path: &str) -> Option<String> {
+        std::fs::canonicalize(path)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::fs;
-    use std::os::unix::fs::PermissionsExt;
 
     fn scratch(name: &str) -> PathBuf {
         let dir =
@@ -124,91 +149,80 @@ mod tests {
     }
 
     #[test]
-    fn interfaces_come_from_sysfs_names() {
+    fn interfaces_and_their_flags_come_from_sysfs() {
         let dir = scratch("net");
         fs::create_dir(dir.join("eth0")).unwrap();
-        let facts = LinuxFacts::with_roots(&dir, "/nonexistent");
-        assert!(facts.interface_exists("eth0"));
-        assert!(!facts.interface_exists("eth1"));
-        assert!(!facts.interface_exists("../etc"));
+        fs::write(dir.join("eth0/flags"), "0x1003\n").unwrap();
+        fs::create_dir(dir.join("lo")).unwrap();
+        fs::write(dir.join("lo/flags"), "0x9\n").unwrap();
+        let facts = LinuxFacts::with_roots(&dir, "/nonexistent", None);
+        assert_eq!(
+            facts.interface("eth0"),
+            Some(InterfaceFacts {
+                loopback: false,
+                multicast: true
+            })
+        );
+        assert_eq!(
+            facts.interface("lo"),
+            Some(InterfaceFacts {
+                loopback: true,
+                multicast: false
+            })
+        );
+        assert_eq!(facts.interface("eth1"), None);
+        assert_eq!(facts.interface(".."), None);
         fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
-    fn users_come_from_passwd() {
-        let dir = scratch("passwd");
+    fn accounts_come_from_passwd_and_group() {
+        let dir = scratch("etc");
         fs::write(dir.join("passwd"), "root:x:0:0:root:/root:/bin/sh\nkeepalived_script:x:998:997::/:/usr/sbin/nologin\nbroken\n").unwrap();
-        let facts = LinuxFacts::with_roots("/nonexistent", dir.join("passwd"));
-        assert_eq!(facts.user_ids("keepalived_script"), Some((998, 997)));
-        assert_eq!(facts.user_ids("root"), Some((0, 0)));
-        assert_eq!(facts.user_ids("nobody-here"), None);
+        fs::write(dir.join("group"), "root:x:0:\nkeepalived_script:x:997:\n").unwrap();
+        let facts = LinuxFacts::with_roots("/nonexistent", &dir, None);
+        assert_eq!(
+            facts.user("keepalived_script"),
+            Some(UserIds { uid: 998, gid: 997 })
+        );
+        assert_eq!(facts.user("broken"), None);
+        assert_eq!(facts.user("nobody-here"), None);
+        assert_eq!(facts.group("keepalived_script"), Some(997));
         fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
-    fn world_writable_script_or_directory_is_insecure() {
-        let dir = scratch("sec");
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    fn file_metadata_and_path_lookup() {
+        let dir = scratch("files");
         let script = dir.join("check.sh");
         fs::write(&script, "#!/bin/sh\n").unwrap();
-        fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
-        let facts = LinuxFacts::default();
-        assert_eq!(
-            facts.script_insecurity(&script),
-            Some(ScriptInsecurity::NotExecutable)
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o750)).unwrap();
+        std::os::unix::fs::symlink(&script, dir.join("link")).unwrap();
+        let facts = LinuxFacts::with_roots(
+            "/nonexistent",
+            "/nonexistent",
+            Some(&format!("/nonexistent:{}", dir.display())),
         );
-        fs::set_permissions(&script, fs::Permissions::from_mode(0o757)).unwrap();
+        let s = script.to_str().unwrap();
+        let meta = facts.metadata(s).unwrap();
+        assert_eq!((meta.kind, meta.mode), (FileKind::File, 0o750));
+        let link = dir.join("link");
         assert_eq!(
-            facts.script_insecurity(&script),
-            Some(ScriptInsecurity::WritableByNonRoot(script.clone()))
+            facts.symlink_metadata(link.to_str().unwrap()).unwrap().kind,
+            FileKind::Symlink
         );
-        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        // The scratch dir sits in root-owned sticky /tmp, which keepalived accepts.
-        assert_eq!(facts.script_insecurity(&script), None);
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         assert_eq!(
-            facts.script_insecurity(&script),
-            Some(ScriptInsecurity::WritableByNonRoot(dir.clone()))
+            facts.metadata(link.to_str().unwrap()).unwrap().kind,
+            FileKind::File
         );
-        assert!(matches!(
-            facts.script_insecurity(&dir.join("missing")),
-            Some(ScriptInsecurity::Missing(_))
-        ));
+        assert_eq!(facts.find_in_path("check.sh").as_deref(), Some(s));
+        assert_eq!(facts.find_in_path("missing"), None);
+        assert_eq!(
+            facts.canonicalize(link.to_str().unwrap()).as_deref(),
+            fs::canonicalize(&script).unwrap().to_str()
+        );
+        assert_eq!(facts.metadata("/nonexistent/x"), None);
         fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn root_owned_non_writable_path_is_secure() {
-        // /bin/sh is root-owned in every Debian image, and so are / and /bin (or /usr/bin).
-        assert_eq!(
-            LinuxFacts::default().script_insecurity(Path::new("/bin/sh")),
-            None
-        );
-    }
-
-    #[test]
-    fn keepalived_component_rule() {
-        assert!(!insecure_component(0o755, 0, 0, false));
-        assert!(!insecure_component(0o775, 0, 0, true));
-        assert!(
-            insecure_component(0o755, 65534, 0, false),
-            "non-root owner, whatever the mode"
-        );
-        assert!(
-            insecure_component(0o775, 0, 100, true),
-            "writable by a non-root group"
-        );
-        assert!(
-            insecure_component(0o757, 0, 0, false),
-            "world-writable file"
-        );
-        assert!(
-            !insecure_component(0o1777, 0, 0, true),
-            "root-owned sticky /tmp"
-        );
-        assert!(
-            insecure_component(0o1777, 0, 0, false),
-            "sticky bit means nothing on a file"
-        );
     }
 }
