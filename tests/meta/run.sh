@@ -51,7 +51,7 @@ check "LIC_FILES_CHKSUM and LICENSE" python3 tests/meta/layer_facts.py license
 check "MSRV within LAYERSERIES_COMPAT" python3 tests/meta/layer_facts.py msrv
 check "recipe PV matches Cargo.toml" python3 tests/meta/layer_facts.py version
 check "IPVS fragment and kernel-module RRECOMMENDS agree" python3 tests/meta/layer_facts.py kmods
-check "default config passes keepalived -t" bash tests/meta/check-sample-config.sh
+check "default config passes keepalived -t and holdfast -t" bash tests/meta/check-sample-config.sh
 
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
