@@ -13,7 +13,7 @@ else
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
         iproute2 keepalived tshark tcpdump qemu-system-x86 busybox-static kmod cpio ipvsadm \
-        shellcheck xz-utils zstd time procps ca-certificates python3 >/dev/null
+        shellcheck xz-utils zstd time procps ca-certificates python3 python3-venv gcc dash >/dev/null
     echo "install-deps: Debian packages present"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1
