@@ -47,11 +47,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     }
 
     /// The interface named `name`, from the cache or the port.
-    pub(super) async fn interface(
-        &mut self,
-        name: &str,
-        _instance: Option<usize>,
-    ) -> Option<Interface> {
+    pub(super) async fn interface(&mut self, name: &str) -> Option<Interface> {
         if let Some(state) = self.known_links.get(name) {
             return Some(state.interface.clone());
         }

@@ -90,7 +90,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             .collect();
         let mut added = 0;
         for (ifname, vip) in vips {
-            let Some(interface) = self.interface(&ifname, Some(i)).await else {
+            let Some(interface) = self.interface(&ifname).await else {
                 continue;
             };
             match self.links.add_address(&spec(interface, &vip)).await {
@@ -118,7 +118,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             .collect();
         let mut removed = 0;
         for (ifname, vip) in vips {
-            let Some(interface) = self.interface(&ifname, None).await else {
+            let Some(interface) = self.interface(&ifname).await else {
                 continue;
             };
             let present = match self.links.addresses(&interface).await {
@@ -162,7 +162,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             let Some(mac) = self.known_links.get(ifname).and_then(|l| l.mac) else {
                 continue;
             };
-            let Some(interface) = self.interface(ifname, Some(i)).await else {
+            let Some(interface) = self.interface(ifname).await else {
                 continue;
             };
             frames.push((interface, gratuitous_frame(EthernetAddress(mac), *address)));
