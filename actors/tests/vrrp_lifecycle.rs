@@ -104,3 +104,25 @@ fn reload_with_a_changed_instance_restarts_it() {
             removed: 0,
         }));
 }
+
+#[test]
+fn an_instance_without_an_address_waits_in_fault_and_starts_once_one_appears() {
+    let mut lab = Lab::new();
+    let net = holdfast_actors::ports::fake_net::FakeNet::new();
+    let eth0 = net.add_link("eth0", [2, 0, 0, 0, 0, 1], Some(&lab.segment));
+    let r = lab.start_on(net.clone(), eth0.clone(), 1, setup(&instance(150, "")));
+    assert_eq!(lab.state(r), State::Fault);
+    assert!(lab.routers[r]
+        .drain_events()
+        .iter()
+        .any(|e| matches!(e, VrrpEvent::NoSourceAddress { .. })));
+    lab.run_for(Duration::from_secs(3));
+    assert_eq!(lab.state(r), State::Fault);
+    // An address appears (no link event carries it): found by the retry within a second.
+    net.add_existing_address(&AddressSpec::new(eth0, v4(1), 24));
+    lab.run_for(Duration::from_secs(1));
+    assert_eq!(lab.state(r), State::Backup);
+    assert_eq!(lab.instance(r).source, Some(v4(1)));
+    lab.run_for(Duration::from_secs(4));
+    assert_eq!(lab.state(r), State::Master);
+}

@@ -118,8 +118,8 @@ pub struct VrrpActor<P: PacketIo, L: Links, C: Clock> {
     pub(super) known_links: BTreeMap<String, LinkState>,
     pub(super) link_events: Option<L::Events>,
     pub(super) script_states: BTreeMap<String, bool>,
-    /// When to try opening missing sockets again after a failure.
-    pub(super) socket_retry_at: Option<Instant>,
+    /// When to try again to open missing sockets and to find missing source addresses.
+    pub(super) retry_at: Option<Instant>,
     pub(super) counters: VrrpCounters,
 }
 
@@ -160,7 +160,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             known_links: BTreeMap::new(),
             link_events: None,
             script_states: BTreeMap::new(),
-            socket_retry_at: None,
+            retry_at: None,
             counters: VrrpCounters::default(),
         }
     }
@@ -227,9 +227,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     /// Fires every due timer, reading the clock again.
     async fn on_timer(&mut self) {
         let now = self.clock.now();
-        if self.socket_retry_at.is_some_and(|at| at <= now) {
-            self.socket_retry_at = None;
-            self.sync_sockets();
+        if self.retry_at.is_some_and(|at| at <= now) {
+            self.retry_at = None;
+            self.retry().await;
         }
         for i in 0..self.instances.len() {
             let due = self
@@ -243,12 +243,12 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         }
     }
 
-    /// The earliest deadline over the instances and the socket retry.
+    /// The earliest deadline over the instances and the retry.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         self.instances
             .iter()
             .filter_map(|r| r.core.next_deadline())
-            .chain(self.socket_retry_at)
+            .chain(self.retry_at)
             .min()
     }
 
@@ -279,6 +279,11 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
 
     /// The error sink: one counter and one event per failed port call.
     pub(super) fn fail(&mut self, op: Op, instance: Option<usize>, error: &NetError) {
+        self.fail_with(op, instance, format!("{error}: {}", error.io()));
+    }
+
+    /// The error sink for failures that are not a port error (a VIP's interface is missing).
+    pub(super) fn fail_with(&mut self, op: Op, instance: Option<usize>, error: String) {
         if let Some(c) = self.counters.errors.get_mut(op.index()) {
             *c = c.saturating_add(1);
         }
@@ -288,7 +293,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         self.emit(VrrpEvent::Error {
             op,
             instance,
-            error: format!("{error}: {}", error.io()),
+            error,
         });
     }
 

@@ -83,11 +83,12 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             return;
         };
         let status = self.track_status(&run.setup);
-        if run.source.is_none() {
-            let event = VrrpEvent::NoSourceAddress {
-                instance: run.setup.name.clone(),
-                interface: run.setup.interface.clone(),
-            };
+        let missing = run.source.is_none().then(|| VrrpEvent::NoSourceAddress {
+            instance: run.setup.name.clone(),
+            interface: run.setup.interface.clone(),
+        });
+        if let Some(event) = missing {
+            self.schedule_retry();
             self.emit(event);
         }
         if !self.interface_ok(i) {
@@ -109,7 +110,12 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         let setup = run.setup.clone();
         let old = run.source;
         let source = self.resolve_source(&setup).await;
-        if source == old || source.is_none() {
+        if source.is_none() {
+            // The link is up but has no usable address yet: look again later.
+            self.schedule_retry();
+            return;
+        }
+        if source == old {
             return;
         }
         let Some(core) = self.new_core(&setup, source) else {

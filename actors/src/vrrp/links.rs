@@ -96,7 +96,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     }
 
     /// Opens the sockets the instances need and closes the others, then points each instance
-    /// at its socket. A socket that fails to open is retried after `socket_retry`.
+    /// at its socket. A socket that fails to open is retried after `retry`.
     pub(super) fn sync_sockets(&mut self) {
         let mut wanted: Vec<(Interface, Family, bool)> = Vec::new();
         for run in &self.instances {
@@ -136,7 +136,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
                 }),
                 Err(e) => {
                     self.fail(Op::OpenSocket, None, &e);
-                    self.socket_retry_at = Some(self.clock.now() + self.settings.socket_retry);
+                    self.schedule_retry();
                 }
             }
         }
@@ -147,7 +147,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         }
     }
 
-    /// Closes a socket that failed; it is opened again after `socket_retry`.
+    /// Closes a socket that failed; it is opened again after `retry`.
     pub(super) fn drop_socket(&mut self, slot: usize) {
         if slot < self.sockets.len() {
             self.sockets.remove(slot);
@@ -157,7 +157,35 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
                 s.interface.name == run.setup.interface && s.family == run.setup.family
             });
         }
-        self.socket_retry_at = Some(self.clock.now() + self.settings.socket_retry);
+        self.schedule_retry();
+    }
+
+    /// Arms the retry timer unless it is armed already.
+    pub(super) fn schedule_retry(&mut self) {
+        if self.retry_at.is_none() {
+            self.retry_at = Some(self.clock.now() + self.settings.retry);
+        }
+    }
+
+    /// Opens missing sockets, looks for missing source addresses on links that are up, and
+    /// feeds every instance the interface state that results.
+    pub(super) async fn retry(&mut self) {
+        self.sync_sockets();
+        for i in 0..self.instances.len() {
+            let wants_address = self.instances.get(i).is_some_and(|r| {
+                r.source.is_none()
+                    && self
+                        .known_links
+                        .get(&r.setup.interface)
+                        .is_some_and(LinkState::is_up)
+            });
+            if wants_address {
+                self.readdress(i).await;
+            }
+        }
+        for i in 0..self.instances.len() {
+            self.update_interface(i).await;
+        }
     }
 
     pub(super) async fn on_link_event(&mut self, event: Result<LinkEvent, NetError>) {

@@ -82,8 +82,9 @@ pub struct VrrpSettings {
     pub drop_log_interval: Duration,
     /// How long a notify script may run.
     pub notify_timeout: Duration,
-    /// After a socket failed, how long before it is opened again.
-    pub socket_retry: Duration,
+    /// After a socket failed, or an instance found no address to send from on a link that is
+    /// up, how long before trying again.
+    pub retry: Duration,
 }
 
 impl Default for VrrpSettings {
@@ -91,7 +92,7 @@ impl Default for VrrpSettings {
         VrrpSettings {
             drop_log_interval: Duration::from_secs(60),
             notify_timeout: NOTIFY_TIMEOUT,
-            socket_retry: Duration::from_secs(1),
+            retry: Duration::from_secs(1),
         }
     }
 }

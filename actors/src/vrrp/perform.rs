@@ -91,6 +91,8 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         let mut added = 0;
         for (ifname, vip) in vips {
             let Some(interface) = self.interface(&ifname).await else {
+                let error = format!("{}: no interface {ifname}", vip.address);
+                self.fail_with(Op::AddVip, Some(i), error);
                 continue;
             };
             match self.links.add_address(&spec(interface, &vip)).await {
@@ -181,6 +183,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             }
         }
         self.counters.gratuitous_sent = self.counters.gratuitous_sent.saturating_add(sent);
+        if sent == 0 {
+            return;
+        }
         self.emit(VrrpEvent::GratuitousSent {
             instance: name,
             frames: usize::try_from(sent).unwrap_or(usize::MAX),

@@ -22,6 +22,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
                 // A failing socket would fail again at once: close it and reopen it later.
                 self.fail(Op::Receive, None, &error);
                 self.drop_socket(slot);
+                for i in 0..self.instances.len() {
+                    self.update_interface(i).await;
+                }
                 return;
             }
         };
