@@ -135,3 +135,20 @@ fn an_address_list_mismatch_is_counted_but_the_advert_is_used() {
     assert_eq!(status.counters.rx.count(RxProblem::AddressList), 1);
     assert_eq!(status.instances[0].state, State::Backup);
 }
+
+#[test]
+fn our_own_adverts_are_ignored() {
+    let mut lab = Lab::new();
+    lab.start(1, setup(&instance(150, "")));
+    lab.run_until(Instant::from_secs(5));
+    // Our own advert (source = our primary address), looped back by a switch.
+    let own = lab.segment.packets().pop().expect("advert").payload;
+    let delivered = lab
+        .segment
+        .inject(v4(1), IpAddr::V4(VRRP_GROUP_V4), 255, &own);
+    assert_eq!(delivered, 1);
+    lab.settle();
+    let status = lab.status(0);
+    assert_eq!(status.counters.rx.count(RxProblem::OwnAdvert), 1);
+    assert_eq!(status.instances[0].state, State::Master);
+}

@@ -5,21 +5,18 @@ use super::drops::{RxProblem, RxProblems};
 use super::events::{Op, VrrpEvent};
 use super::notify::NotifyQueue;
 use super::setup::{InstanceSetup, SyncGroupSetup, VrrpSetup};
-use super::{VrrpMsg, VrrpSettings, RECV_BUFFER};
+use super::sockets::recv_any;
+use super::{VrrpMsg, VrrpSettings};
 use crate::ports::clock::Clock;
 use crate::ports::vrrp_net::{
     Family, Interface, LinkEvent, LinkEvents, LinkState, Links, NetError, PacketIo, Received,
-    VrrpSocket,
 };
 use async_channel::{Receiver, Sender};
 use futures_lite::future::{self, FutureExt};
 use holdfast_core::time::Instant;
 use holdfast_core::vrrp::{self, State, Stats};
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
-use std::task::Poll;
 
 /// One running instance.
 pub(super) struct Running {
@@ -188,7 +185,11 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         let deadline = self.next_deadline();
         let clock = &self.clock;
         let link_events = self.link_events.as_mut();
-        let packets = recv_any(&mut self.sockets);
+        let sockets = &mut self.sockets;
+        let packets = async {
+            let (i, result) = recv_any(sockets).await;
+            Wake::Packet(i, result)
+        };
         let msg = async { Wake::Msg(inbox.recv().await.ok()) };
         let link = async {
             match link_events {
@@ -315,31 +316,4 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             });
         }
     }
-}
-
-/// Waits for a packet on any socket: `(socket index, result)`. Each socket receives into its
-/// own buffer. Pending forever without sockets. Dropping the future loses nothing
-/// ([`VrrpSocket::recv`] is cancel-safe).
-async fn recv_any<S: VrrpSocket>(slots: &mut [SocketSlot<S>]) -> Wake {
-    type Recv<'a> = Pin<Box<dyn Future<Output = (usize, Result<Received, NetError>)> + 'a>>;
-    let mut receives: Vec<Recv<'_>> = slots
-        .iter_mut()
-        .enumerate()
-        .map(|(i, slot)| {
-            if slot.buf.len() < RECV_BUFFER {
-                slot.buf.resize(RECV_BUFFER, 0);
-            }
-            let SocketSlot { socket, buf, .. } = slot;
-            Box::pin(async move { (i, socket.recv(buf).await) }) as Recv<'_>
-        })
-        .collect();
-    future::poll_fn(|cx| {
-        for receive in receives.iter_mut() {
-            if let Poll::Ready((i, result)) = receive.as_mut().poll(cx) {
-                return Poll::Ready(Wake::Packet(i, result));
-            }
-        }
-        Poll::Pending
-    })
-    .await
 }

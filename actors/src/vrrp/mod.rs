@@ -24,9 +24,22 @@
 //! event or the timer; feed the core with `now`; perform the actions in order; re-arm one timer
 //! at the earliest `next_deadline` over the instances, reading the clock again when it fires.
 //!
+//! Wiring (what the daemon does; every channel bounded):
+//!
+//! ```text
+//! let setup = VrrpSetup::from_config(&model)?;                 // errors: Vec<SetupError>
+//! let (queue, jobs) = notify_queue(NOTIFY_QUEUE_CAPACITY);
+//! let (events_tx, events_rx) = async_channel::bounded(64);     // log each VrrpEvent's Display
+//! let (inbox_tx, inbox_rx) = async_channel::bounded(INBOX_CAPACITY);
+//! spawn(NotifyWorker::new(jobs, LinuxScriptRunner::new(), NOTIFY_CONCURRENCY, Some(events_tx.clone())).run());
+//! spawn(VrrpActor::new(setup, LinuxPacketIo, links, clock, VrrpSettings::default(), queue, events_tx).run(inbox_rx));
+//! // SIGHUP: inbox_tx.send(VrrpMsg::Reload(Box::new(new_setup))); SIGTERM: VrrpMsg::Shutdown,
+//! // then await the actor (it returns its counters) and the worker (it drains the STOP scripts).
+//! ```
+//!
 //! Files: `setup` (model → what runs), `actor` (state, constructor, loop), `receive` (packet
 //! checks the wire layer cannot make), `perform` (actions → ports), `lifecycle` (start-up,
-//! reload, shutdown), `links` (link events, addresses, sockets), `sync` (sync groups and their
+//! reload, shutdown), `links` (link events, source addresses, tracking), `sockets` (one per interface+family, retry), `sync` (sync groups and their
 //! notifies), `track` (weights), `notify` (scripts and their queue), `drops` and `events`
 //! (counters and the event catalogue).
 
@@ -39,6 +52,7 @@ pub mod notify;
 mod perform;
 mod receive;
 pub mod setup;
+mod sockets;
 mod sync;
 pub mod track;
 
