@@ -9,7 +9,9 @@ use super::notify::{self, Notifier};
 use super::setup::{AdvertAuth, Destinations, InstanceSetup, Vip};
 use crate::ports::clock::Clock;
 use crate::ports::notify::ScriptJob;
-use crate::ports::vrrp_net::{AddressSpec, FrameSocket, Interface, Links, PacketIo, VrrpSocket};
+use crate::ports::vrrp_net::{
+    AddressSpec, FrameSocket, Interface, InterfaceAddress, Links, PacketIo, VrrpSocket,
+};
 use holdfast_core::vrrp::{Action, NotifyState, State};
 use holdfast_core::wire::advert::emit_vrrp;
 use holdfast_core::wire::vrrp::{Addresses, Auth, Repr, Variant};
@@ -79,15 +81,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     }
 
     async fn add_vips(&mut self, i: usize) {
-        let Some(run) = self.instances.get(i) else {
+        let Some((name, vips)) = self.vips_of(i) else {
             return;
         };
-        let name = run.setup.name.clone();
-        let vips: Vec<(String, Vip)> = run
-            .setup
-            .all_vips()
-            .map(|v| (v.interface(&run.setup.interface).to_owned(), v.clone()))
-            .collect();
         let mut added = 0;
         for (ifname, vip) in vips {
             let Some(interface) = self.interface(&ifname).await else {
@@ -109,29 +105,34 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     /// Removes the instance's VIPs that are on their interfaces now; when the listing fails,
     /// removes them all (removing an absent address is not an error).
     async fn remove_vips(&mut self, i: usize, stale: bool) {
-        let Some(run) = self.instances.get(i) else {
+        let Some((name, vips)) = self.vips_of(i) else {
             return;
         };
-        let name = run.setup.name.clone();
-        let vips: Vec<(String, Vip)> = run
-            .setup
-            .all_vips()
-            .map(|v| (v.interface(&run.setup.interface).to_owned(), v.clone()))
-            .collect();
         let mut removed = 0;
+        // One listing per interface; `None` when it failed.
+        let mut listed: Vec<(String, Option<Vec<InterfaceAddress>>)> = Vec::new();
         for (ifname, vip) in vips {
             let Some(interface) = self.interface(&ifname).await else {
                 continue;
             };
-            let present = match self.links.addresses(&interface).await {
-                Ok(list) => list
-                    .iter()
-                    .any(|a| a.address == vip.address && a.prefix_len == vip.prefix_len),
-                Err(e) => {
-                    self.fail(Op::ListAddresses, Some(i), &e);
-                    true
-                }
-            };
+            if !listed.iter().any(|(n, _)| *n == ifname) {
+                let list = match self.links.addresses(&interface).await {
+                    Ok(list) => Some(list),
+                    Err(e) => {
+                        self.fail(Op::ListAddresses, Some(i), &e);
+                        None
+                    }
+                };
+                listed.push((ifname.clone(), list));
+            }
+            let present = listed
+                .iter()
+                .find(|(n, _)| *n == ifname)
+                .and_then(|(_, list)| list.as_ref())
+                .is_none_or(|list| {
+                    list.iter()
+                        .any(|a| a.address == vip.address && a.prefix_len == vip.prefix_len)
+                });
             if !present {
                 continue;
             }
@@ -150,24 +151,21 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     }
 
     async fn send_gratuitous(&mut self, i: usize, repeat: u8) {
-        let Some(run) = self.instances.get(i) else {
+        let Some((name, vips)) = self.vips_of(i) else {
             return;
         };
-        let name = run.setup.name.clone();
-        let vips: Vec<(String, IpAddr)> = run
-            .setup
-            .all_vips()
-            .map(|v| (v.interface(&run.setup.interface).to_owned(), v.address))
-            .collect();
         let mut frames = Vec::new();
-        for (ifname, address) in &vips {
+        for (ifname, vip) in &vips {
             let Some(mac) = self.known_links.get(ifname).and_then(|l| l.mac) else {
                 continue;
             };
             let Some(interface) = self.interface(ifname).await else {
                 continue;
             };
-            frames.push((interface, gratuitous_frame(EthernetAddress(mac), *address)));
+            frames.push((
+                interface,
+                gratuitous_frame(EthernetAddress(mac), vip.address),
+            ));
         }
         let mut sent = 0;
         for _ in 0..repeat {
@@ -190,6 +188,18 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             instance: name,
             frames: usize::try_from(sent).unwrap_or(usize::MAX),
         });
+    }
+
+    /// The name of instance `i` and its VIPs (advertised first), each with the name of the
+    /// interface it goes on.
+    fn vips_of(&self, i: usize) -> Option<(String, Vec<(String, Vip)>)> {
+        let run = self.instances.get(i)?;
+        let vips = run
+            .setup
+            .all_vips()
+            .map(|v| (v.interface(&run.setup.interface).to_owned(), v.clone()))
+            .collect();
+        Some((run.setup.name.clone(), vips))
     }
 
     /// The frame socket of `interface`, opened on first use.
