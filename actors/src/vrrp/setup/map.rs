@@ -13,6 +13,12 @@ pub(super) fn instance(
     inst: &model::VrrpInstance,
 ) -> Result<InstanceSetup, SetupError> {
     let name = || inst.name.clone();
+    if let Some(t) = inst.track_files.first() {
+        return Err(SetupError::TrackFile {
+            owner: name(),
+            file: t.name.clone(),
+        });
+    }
     let vrid = inst
         .virtual_router_id
         .and_then(NonZeroU8::new)

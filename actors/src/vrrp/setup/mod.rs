@@ -149,6 +149,11 @@ pub enum SetupError {
     AuthAh {
         instance: String,
     },
+    /// `track_file` is not implemented yet; running without it would fail over wrongly.
+    TrackFile {
+        owner: String,
+        file: String,
+    },
     UnknownTrackScript {
         instance: String,
         script: String,
@@ -178,6 +183,9 @@ impl fmt::Display for SetupError {
             }
             SetupError::AuthAh { instance } => {
                 write!(f, "({instance}) auth_type AH is not supported")
+            }
+            SetupError::TrackFile { owner, file } => {
+                write!(f, "({owner}) track_file {file} is not supported yet")
             }
             SetupError::UnknownTrackScript { instance, script } => {
                 write!(f, "({instance}) track_script {script} is not defined")
@@ -235,6 +243,10 @@ impl VrrpSetup {
                     }
                 }
             }
+            errors.extend(group.track_files.iter().map(|t| SetupError::TrackFile {
+                owner: group.name.clone(),
+                file: t.name.clone(),
+            }));
             sync_groups.push(SyncGroupSetup {
                 name: group.name.clone(),
                 members: group.group.clone(),
