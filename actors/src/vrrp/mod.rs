@@ -40,7 +40,8 @@
 //! Not (yet) done, each a known divergence from keepalived: `vrrp_garp_interval` /
 //! `vrrp_gna_interval` (a burst goes out at once), `garp_lower_prio_*` (no burst when a Master
 //! hears a lower priority), `vrrp_startup_delay`, `unicast_peer` `min_ttl`/`max_ttl`, the NA
-//! router flag (always off: the ports do not say whether IPv6 forwarding is on), `track_file`,
+//! router flag (always off: the ports do not say whether IPv6 forwarding is on), `track_file`
+//! (refused by `VrrpSetup::from_config`, not ignored),
 //! addresses appearing on a link without a link event are found by the 1 s retry only, and
 //! keepalived's suppression of an instance's notifies when its sync group already notified
 //! the same state (here both run).
