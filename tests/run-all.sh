@@ -30,27 +30,6 @@ step() {
     fi
 }
 
-install_packages() {
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-        echo "not root or no apt-get: skipping package installation"
-        return 0
-    fi
-    echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends \
-        iproute2 keepalived tshark tcpdump qemu-system-x86 busybox-static kmod cpio ipvsadm \
-        shellcheck xz-utils zstd time procps ca-certificates >/dev/null
-}
-
-install_rust_parts() {
-    rustup component add rustfmt clippy >/dev/null
-    rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl >/dev/null
-    if ! command -v cargo-fuzz >/dev/null; then
-        cargo install cargo-fuzz --locked --quiet
-    fi
-}
-
 fuzz_all() {
     local target seeds
     for target in config_reader config_parse vrrp_packet ipvs_codec module_index; do
@@ -67,12 +46,13 @@ system_tests() {
     HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/compare-keepalived.sh
 }
 
-step "install packages" install_packages
-step "install rust components" install_rust_parts
+step "install dependencies" bash tests/install-deps.sh
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test" cargo test --workspace
-step "core is no_std (thumbv7em-none-eabihf)" cargo build --quiet -p holdfast-core --target thumbv7em-none-eabihf
+step "core is no_std (thumbv7em-none-eabihf, with and without defmt)" bash -c \
+    'cargo build --quiet -p holdfast-core --target thumbv7em-none-eabihf &&
+     cargo build --quiet -p holdfast-core --target thumbv7em-none-eabihf --features defmt'
 step "MSRV covers every dependency" bash tests/check-msrv.sh
 step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests

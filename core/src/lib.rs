@@ -16,6 +16,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod config;
+pub mod fnmatch;
 pub mod ipvs;
 pub mod modules;
 pub mod time;

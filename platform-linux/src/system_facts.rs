@@ -3,6 +3,8 @@
 //! that judge these facts (script security, interface checks) live in the core's validator.
 
 use holdfast_core::config::validate::{FileKind, FileMeta, InterfaceFacts, SystemFacts, UserIds};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,8 @@ pub struct LinuxFacts {
     passwd: PathBuf,
     group: PathBuf,
     path_var: Option<String>,
+    /// A thousand instances on four interfaces ask about four interfaces; sysfs is read once each.
+    interfaces: RefCell<HashMap<String, Option<InterfaceFacts>>>,
 }
 
 impl Default for LinuxFacts {
@@ -26,6 +30,7 @@ impl Default for LinuxFacts {
             passwd: PathBuf::from("/etc/passwd"),
             group: PathBuf::from("/etc/group"),
             path_var: std::env::var("PATH").ok(),
+            interfaces: RefCell::default(),
         }
     }
 }
@@ -42,6 +47,7 @@ impl LinuxFacts {
             passwd: etc.as_ref().join("passwd"),
             group: etc.as_ref().join("group"),
             path_var: path_var.map(str::to_string),
+            interfaces: RefCell::default(),
         }
     }
 }
@@ -73,8 +79,9 @@ fn file_meta(meta: &std::fs::Metadata) -> FileMeta {
     }
 }
 
-impl SystemFacts for LinuxFacts {
-    fn interface(&self, name: &str) -> Option<InterfaceFacts> {
+impl LinuxFacts {
+    /// Reads an interface's existence and flags from sysfs.
+    fn read_interface(&self, name: &str) -> Option<InterfaceFacts> {
         if name.is_empty() || name.contains('/') || name == "." || name == ".." {
             return None;
         }
@@ -90,6 +97,17 @@ impl SystemFacts for LinuxFacts {
             loopback: flags & IFF_LOOPBACK != 0,
             multicast: flags & IFF_MULTICAST != 0,
         })
+    }
+}
+
+impl SystemFacts for LinuxFacts {
+    fn interface(&self, name: &str) -> Option<InterfaceFacts> {
+        if let Some(known) = self.interfaces.borrow().get(name) {
+            return *known;
+        }
+        let facts = self.read_interface(name);
+        self.interfaces.borrow_mut().insert(name.to_string(), facts);
+        facts
     }
 
     fn user(&self, name: &str) -> Option<UserIds> {

@@ -385,3 +385,52 @@ fn a_wire_advert_from_a_secondary_source_passes_the_peers_checks() {
 fn v6_octets(s: &str) -> [u8; 16] {
     s.parse::<Ipv6Addr>().expect("literal").octets()
 }
+
+/// A's link-local IPv6 address once duplicate address detection has finished with it.
+fn settled_link_local(pair: &Pair) -> IpAddr {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            enter(&pair.a);
+            smol::block_on(with_links(async |links| {
+                let va = interface(links, VA).await;
+                timeout(async {
+                    loop {
+                        let listed = links.addresses(&va).await.expect("list");
+                        let settled = listed.iter().find(|a| {
+                            matches!(a.address, IpAddr::V6(v) if v.is_unicast_link_local())
+                                && !a.tentative
+                        });
+                        if let Some(a) = settled {
+                            return a.address;
+                        }
+                        smol::Timer::after(Duration::from_millis(100)).await;
+                    }
+                })
+                .await
+                .expect("link-local address still tentative")
+            }))
+        })
+        .join()
+        .expect("thread in A")
+    })
+}
+
+/// RFC 5798 §5.1.2.1: IPv6 adverts come from the interface's link-local address, which is
+/// ambiguous without the interface; the port sends from it and the peer sees it as the source.
+#[test]
+fn ipv6_adverts_go_out_from_the_link_local_address() {
+    let Some(pair) = Pair::new() else { return };
+    let source = settled_link_local(&pair);
+    let got = send_a_to_b(
+        &pair,
+        Family::Ipv6,
+        true,
+        source,
+        IpAddr::V6(VRRP_GROUP_V6),
+        1500,
+    );
+    assert_eq!(got.received.source, source);
+    assert_eq!(got.received.hop_limit, 255);
+    assert_eq!(got.received.ifindex, got.vb_ifindex);
+    assert_eq!(got.payload, PAYLOAD);
+}

@@ -5,10 +5,11 @@
 //! other host's socket of the same family on that segment whose link is up and that either
 //! joined the group (multicast destination) or owns the destination address (unicast, VIPs
 //! included), with hop limit 255, as the kernel would deliver it. The sender's own host gets
-//! nothing back (`IP_MULTICAST_LOOP` off). Each socket queues at most [`SOCKET_QUEUE`] packets and
-//! drops the rest, like a full receive buffer. Everything sent is logged on the segment; VIP
-//! requests and frames (gratuitous ARP / NA) are logged on the host. Tests move links up and
-//! down, inject packets with any hop limit, and make address operations fail.
+//! nothing back (`IP_MULTICAST_LOOP` off), and may only send from one of its addresses that is
+//! not tentative (see [`FakeNet::set_tentative`]). Each socket queues at most [`SOCKET_QUEUE`]
+//! packets and drops the rest, like a full receive buffer. Everything sent is logged on the
+//! segment; VIP requests and frames (gratuitous ARP / NA) are logged on the host. Tests move
+//! links up and down, inject packets with any hop limit, and make address operations fail.
 
 mod host;
 mod links;

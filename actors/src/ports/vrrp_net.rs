@@ -337,9 +337,14 @@ impl std::error::Error for NetError {
 /// (`EINTR`) itself.
 pub trait VrrpSocket {
     /// Sends one VRRP payload (header and addresses, checksum already computed by the caller,
-    /// no IP header: `holdfast_core::wire::advert::emit_vrrp` builds it) from `source` to `destination` (the family's group or a `unicast_peer`).
-    /// `source` is the interface's primary address or `unicast_src_ip`; the implementation must
-    /// put exactly it in the IP header, because the VRRPv3 checksum covers it.
+    /// no IP header: `holdfast_core::wire::advert::emit_vrrp` builds it) from `source` to
+    /// `destination` (the family's group or a `unicast_peer`). `source` is the interface's
+    /// primary IPv4 address, its IPv6 link-local address, or `unicast_src_ip`; the
+    /// implementation must put exactly it in the IP header, because the VRRPv3 checksum covers
+    /// it. On Linux a source the host does not have fails, and so does an IPv6 address still in
+    /// duplicate address detection (`EINVAL`; measured with the link-local address right after
+    /// link up): wait until [`Links::addresses`] no longer reports it
+    /// [`InterfaceAddress::tentative`].
     fn send(
         &self,
         payload: &[u8],

@@ -6,7 +6,6 @@
 //! (the order alternatives are tried in).
 
 use super::diag::{clean_line, IndexDiag, IndexDiagKind, IndexFile};
-use super::glob;
 use super::name::ModuleName;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -54,7 +53,7 @@ pub(crate) fn parse(
             continue;
         };
         let pattern = normalise(pattern);
-        if !wanted.iter().any(|w| glob::matches(&pattern, w)) {
+        if !wanted.iter().any(|w| crate::fnmatch::matches(&pattern, w)) {
             continue;
         }
         match ModuleName::new(module) {

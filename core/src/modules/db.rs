@@ -101,7 +101,9 @@ impl ModuleDb {
         let mut found: Vec<ModuleName> = Vec::new();
         for alias in &self.aliases {
             let known = self.is_builtin(&alias.module) || self.modules.contains_key(&alias.module);
-            if known && !found.contains(&alias.module) && super::glob::matches(&alias.pattern, spec)
+            if known
+                && !found.contains(&alias.module)
+                && crate::fnmatch::matches(&alias.pattern, spec)
             {
                 found.push(alias.module.clone());
             }

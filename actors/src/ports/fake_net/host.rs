@@ -156,6 +156,21 @@ impl FakeNet {
         true
     }
 
+    /// Marks an address as in (or out of) duplicate address detection, as the kernel reports a
+    /// link-local address for about a second after link up. A tentative address cannot be a
+    /// source. Returns false when the link or address is not there.
+    pub fn set_tentative(&self, interface: &Interface, address: IpAddr, tentative: bool) -> bool {
+        let mut host = lock(&self.inner);
+        let Some(a) = host
+            .link_by_index_mut(interface.ifindex)
+            .and_then(|l| l.addresses.iter_mut().find(|a| a.address == address))
+        else {
+            return false;
+        };
+        a.tentative = tentative;
+        true
+    }
+
     /// Every address request received, in order (including ones that changed nothing).
     pub fn vip_changes(&self) -> Vec<VipChange> {
         lock(&self.inner).changes.clone()

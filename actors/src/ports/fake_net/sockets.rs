@@ -49,6 +49,18 @@ impl VrrpSocket for FakeVrrpSocket {
                     "link is down",
                 )));
             }
+            // As Linux: the source must be an address of this host, out of DAD (EINVAL there).
+            let usable = host
+                .links
+                .iter()
+                .flat_map(|l| &l.addresses)
+                .any(|a| a.address == source && !a.tentative);
+            if !usable {
+                return Err(err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{source} is not a usable address of this host"),
+                )));
+            }
         }
         if let Some(segment) = &self.segment {
             lock(&segment.inner).packets.push(SentPacket {

@@ -285,3 +285,28 @@ fn link_lookup_and_frames() {
     assert_eq!(a.net.frames(), vec![sent.clone()]);
     assert_eq!(seg.frames(), vec![sent]);
 }
+
+#[test]
+fn only_a_usable_address_of_the_host_can_be_the_source() {
+    let seg = FakeSegment::new();
+    let (a, b) = (host(&seg, 1), host(&seg, 2));
+    let sa = a.net.open_vrrp(&spec(&a, Family::Ipv6, true)).unwrap();
+    let sb = b.net.open_vrrp(&spec(&b, Family::Ipv6, true)).unwrap();
+    let group = IpAddr::V6(VRRP_GROUP_V6);
+    let link_local = IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1));
+    a.net
+        .add_existing_address(&AddressSpec::new(a.eth0.clone(), link_local, 64));
+    assert!(a.net.set_tentative(&a.eth0, link_local, true));
+
+    let err = future::block_on(sa.send(&[1], link_local, group)).unwrap_err();
+    assert_eq!(err.io().kind(), io::ErrorKind::InvalidInput);
+    let err = future::block_on(sa.send(&[1], v6(2), group)).unwrap_err();
+    assert_eq!(err.io().kind(), io::ErrorKind::InvalidInput, "b's address");
+    assert!(seg.packets().is_empty());
+
+    assert!(a.net.set_tentative(&a.eth0, link_local, false));
+    future::block_on(sa.send(&[1], link_local, group)).unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(poll_recv(&sb, &mut buf).map(|r| r.source), Some(link_local));
+    assert!(!a.net.set_tentative(&a.eth0, v6(99), true));
+}

@@ -1,4 +1,4 @@
-//! The shell-pattern match `modules.alias` patterns use (`fnmatch(3)` without flags): `*`, `?`,
+//! Shell-pattern matching as `fnmatch(3)` without flags: `*`, `?`,
 //! `[...]` with ranges and `!`/`^` negation, and `\` escapes.
 //!
 //! Runs in time proportional to pattern length times text length (one backtrack point for the
