@@ -9,3 +9,4 @@ pub mod gate;
 pub mod ipvs;
 pub mod module_loader;
 pub mod ports;
+pub mod vrrp;
