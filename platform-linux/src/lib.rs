@@ -4,6 +4,7 @@
 //! Only this crate and `holdfast-yocto` touch files, sockets, netlink and kernel modules.
 
 pub mod cli;
+pub mod clock;
 pub mod config_files;
 pub mod config_test;
 pub mod dump;
