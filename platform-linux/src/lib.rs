@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config_files;
 pub mod config_test;
+pub mod daemon;
 pub mod dump;
 pub mod ipvs;
 pub mod kmod;
