@@ -434,7 +434,7 @@ fn flush_at_start_and_remove_owned_on_stop() {
     assert_eq!(r.kernel_table(), table(&[(9, "rr", &[])]));
     assert_eq!(
         r.drain().last().map(String::as_str),
-        Some("IPVS actor stopped")
+        Some("IPVS stop policy applied")
     );
     assert_eq!(
         r.kernel
