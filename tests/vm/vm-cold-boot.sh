@@ -3,8 +3,9 @@
 # IPVS cold-boot scenarios of issue 6, each after proving its premise with the raw GETFAMILY
 # probe (/bin/ipvs-probe; never ipvsadm, which loads modules itself, FIELD-NOTES §2):
 #   a  no modprobe, no autoload: holdfast loads ip_vs and the schedulers; both services
-#      programmed; HUP with the same file changes nothing; USR1 writes the state dump; TERM
-#      removes the services and the pid file
+#      programmed; HUP with the same file changes nothing, HUP without the wrr server removes it
+#      and HUP with it again restores it; USR1 writes the state dump; TERM removes the services
+#      and the pid file
 #   b  kernel autoload through /sbin/modprobe -> busybox: programmed
 #   c  ip_vs_wrr.ko missing from the tree: rr programmed, the error names ip_vs_wrr and its path,
 #      holdfast keeps running
@@ -68,6 +69,7 @@ virtual_server 192.0.2.11 80 {
   }
 }
 CONF
+sed '/^virtual_server 192.0.2.11 80/,$d' "$work/etc/keepalived.conf" >"$work/rr-only.conf"
 sed 's/    weight 3/    weight 3\n    TCP_CHECK {\n      connect_timeout 3\n    }/' "$work/etc/keepalived.conf" >"$work/checker.conf"
 rc=0
 "$musl/holdfast" -n -l -f "$work/checker.conf" -p "$work/k.pid" -r "$work/v.pid" -c "$work/c.pid" \
@@ -120,14 +122,16 @@ premise_enoent() {
   check "$1: premise: no IPVS family and no autoload (GETFAMILY ENOENT)" [ "${p#IPVS family: errno 2 (ENOENT}" != "$p" ]
 }
 start() { # SCENARIO
+  : > /tmp/$1.log
   /bin/holdfast -n -l -D -f $conf -p /run/keepalived.pid -r /run/vrrp.pid -c /run/checkers.pid 2>/tmp/$1.log &
   hf_pid=$!
 }
 # wait_for SCENARIO PATTERN COUNT SECONDS: until the log has COUNT lines matching PATTERN.
+count() { n=$(grep -c "$2" /tmp/$1.log 2>/dev/null); echo "${n:-0}"; }
 wait_for() {
   i=0
-  while [ "$(grep -c "$2" /tmp/$1.log)" -lt "$3" ] && [ $i -lt $(($4 * 5)) ]; do sleep 0.2; i=$((i + 1)); done
-  [ "$(grep -c "$2" /tmp/$1.log)" -ge "$3" ]
+  while [ "$(count "$1" "$2")" -lt "$3" ] && [ $i -lt $(($4 * 5)) ]; do sleep 0.2; i=$((i + 1)); done
+  [ "$(count "$1" "$2")" -ge "$3" ]
 }
 stop() { # SCENARIO
   kill -TERM $hf_pid; i=0
@@ -153,6 +157,14 @@ check "a: wrr real server weight 3" grep -q '198.51.100.3:80 *Masq *3' /tmp/list
 check "a: pid file holds the daemon's pid" [ "$(cat /run/keepalived.pid)" = "$hf_pid" ]
 kill -HUP $hf_pid
 check "a: HUP with the same file changes nothing" wait_for a 'configuration unchanged' 1 10
+cp $conf /tmp/full.conf; cp /etc/keepalived/rr-only.conf $conf
+kill -HUP $hf_pid
+check "a: HUP without the wrr server removes it" wait_for a 'TCP 192.0.2.11:80: removed' 1 10
+listed
+check "a: ipvsadm no longer lists wrr" [ -z "$(grep 'TCP  192.0.2.11:80' /tmp/list)" ]
+cp /tmp/full.conf $conf
+kill -HUP $hf_pid
+check "a: HUP with it again programs it again" wait_for a 'TCP 192.0.2.11:80: programmed' 2 10
 kill -USR1 $hf_pid
 check "a: USR1 writes the state dump" wait_for a 'state written to /tmp/keepalived.data' 1 10
 check "a: the dump shows the services programmed" [ "$(grep -c ': programmed' /tmp/keepalived.data)" = 2 ]
@@ -221,6 +233,7 @@ vm_initramfs "$work/initrd" "$work/init" \
     "$musl/holdfast:bin/holdfast" \
     "$musl/ipvs-probe:bin/ipvs-probe" \
     "$work/etc/keepalived.conf:etc/keepalived/keepalived.conf" \
+    "$work/rr-only.conf:etc/keepalived/rr-only.conf" \
     "$work/stage/ipvsadm:bin/ipvsadm" \
     "$xzroot/lib/modules:lib/modules.xz" \
     "${extra[@]}"
@@ -238,13 +251,17 @@ passed=$((passed + guest_ok))
 failed=$((failed + guest_fail))
 check "the guest ran every scenario" grep -q '^VM CHECKS DONE' "$work/log"
 
-# Time from each daemon start to its last "programmed" line, from holdfast's own stamps
+# Time from each daemon start to all its services programmed, from holdfast's own stamps
 # ("[   12.345] holdfast: ...", CLOCK_MONOTONIC).
 stamps() { # SCENARIO: "START LAST_PROGRAMMED" in seconds
     awk -v s="$1" '
         function stamp() { match($0, /\[ *[0-9]+\.[0-9]+\]/); return substr($0, RSTART + 1, RLENGTH - 2) + 0 }
         $1 == "HF" && $2 == s && /holdfast: starting holdfast/ { t0 = stamp() }
-        $1 == "HF" && $2 == s && /: programmed$/ { t1 = stamp() }
+        # The first "programmed" of each service: a later one (after a HUP) is not the start.
+        $1 == "HF" && $2 == s && /: programmed$/ {
+            k = $0; sub(/.*virtual server /, "", k)
+            if (!(k in seen)) { seen[k] = 1; t1 = stamp() }
+        }
         END { print t0, t1 }' "$work/log"
 }
 for s in a b c d e; do

@@ -77,6 +77,12 @@ pub fn run(options: &Options) -> i32 {
     for line in loaded.rendered_diagnostics() {
         log.warning(line);
     }
+    if options.dump_conf {
+        // -d: the resolved configuration in the log, as the JSON `-t --dump-config json` prints.
+        for line in crate::dump::to_json(&loaded.config, &loaded.sources).lines() {
+            log.info(line);
+        }
+    }
 
     if !options.foreground {
         if let Err(e) = sys::daemonize(options.log_console) {

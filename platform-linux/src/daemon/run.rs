@@ -75,16 +75,23 @@ pub async fn run(
         wish.as_ref().map_or(0, |w| w.table.len())
     ));
 
+    let mut events_open = true;
     loop {
         let signal = async { Wake::Signal(signals.next().await) };
-        let event = async { Wake::Event(events.recv().await) };
+        let event = async {
+            if events_open {
+                Wake::Event(events.recv().await)
+            } else {
+                future::pending().await
+            }
+        };
         match future::or(signal, event).await {
             Wake::Event(Ok(e)) => {
                 log.line(e.severity(), &e);
                 state.observe(&e);
             }
             // The supervisor holds a sender until the end: not reached while it lives.
-            Wake::Event(Err(_)) => {}
+            Wake::Event(Err(_)) => events_open = false,
             Wake::Signal(Some(Ok(Signal::Term | Signal::Int))) => break,
             Wake::Signal(Some(Ok(Signal::Hup))) => {
                 log.info("SIGHUP: reloading the configuration");
@@ -104,6 +111,13 @@ pub async fn run(
                         if new.ipvs == wish {
                             log.info("configuration unchanged");
                         } else {
+                            let settings =
+                                |w: &Option<IpvsWish>| w.as_ref().map(|w| w.config.clone());
+                            if ipvs.is_some() && settings(&new.ipvs) != settings(&wish) {
+                                log.warning(
+                                    "lvs_flush/lvs_flush_on_stop changed: they apply when the IPVS actor next starts",
+                                );
+                            }
                             if let Some(w) = &new.ipvs {
                                 match &ipvs {
                                     Some(h) => {
