@@ -168,6 +168,7 @@ check "a: HUP with it again programs it again" wait_for a 'TCP 192.0.2.11:80: pr
 kill -USR1 $hf_pid
 check "a: USR1 writes the state dump" wait_for a 'state written to /tmp/keepalived.data' 1 10
 check "a: the dump shows the services programmed" [ "$(grep -c ': programmed' /tmp/keepalived.data)" = 2 ]
+say "footprint: $(grep VmHWM /proc/$hf_pid/status | tr -s ' \t' ' '), threads $(ls /proc/$hf_pid/task | wc -l)"
 stop a
 listed
 check "a: TERM removed holdfast's services" [ -z "$(grep 'TCP  192.0.2' /tmp/list)" ]
