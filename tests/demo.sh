@@ -35,7 +35,7 @@ echo "\$ holdfast -t and keepalived -t on the comparison corpus and keepalived's
 HOLDFAST="$holdfast" bash tests/system/compare-keepalived.sh | tail -n 1
 
 banner "2. IPVS cold boot on Debian's kernel in QEMU (no modprobe, no autoload)"
-bash tests/vm/vm-module-loader.sh
+SHOW_LOG=1 bash tests/vm/vm-cold-boot.sh
 
 banner "3. VRRP failover with a real keepalived peer"
 echo "not in this build yet: the VRRP daemon (issue 5) is being wired; the state machine's"

@@ -284,6 +284,10 @@ else
 fi
 if [ "$failed" -gt 0 ] || [ "$guest_ok" -eq 0 ]; then
     grep -E "^HF " "$work/log" | tail -n 80
+elif [ -n "${SHOW_LOG:-}" ]; then
+    # The demo: holdfast's own log in scenario a, keepalived 2.3.1's failing condition.
+    echo "holdfast's log in scenario a (no modprobe, no kernel autoload):"
+    grep -E "^HF a " "$work/log" | sed 's/^HF a /  /' | head -n 40
 fi
 echo "vm-cold-boot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$guest_ok" -gt 0 ]
