@@ -5,6 +5,7 @@
 //! or share state between actors other than by message.
 #![forbid(unsafe_code)]
 
+pub mod checker;
 pub mod gate;
 pub mod ipvs;
 pub mod module_loader;

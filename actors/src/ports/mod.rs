@@ -7,4 +7,5 @@ pub mod clock;
 pub mod fake_net;
 pub mod ipvs;
 pub mod kernel_modules;
+pub mod probe;
 pub mod vrrp_net;

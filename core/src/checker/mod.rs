@@ -55,7 +55,7 @@ pub use plan::{
 pub use quorum::Quorum;
 pub use schedule::{Anchor, CheckerState, Report, Timing, BOOTSTRAP_DELAY};
 pub use script::{ScriptHealth, ScriptState};
-pub use server::ServerHealth;
+pub use server::{Change, ServerHealth};
 pub use track::{
     evaluate, file_contribution, state_contribution, Contribution, Sources, TrackLine,
 };
