@@ -11,4 +11,5 @@ pub mod ipvs;
 pub mod kmod;
 pub mod load;
 pub mod net;
+pub mod probe;
 pub mod system_facts;
