@@ -27,6 +27,33 @@ use std::process::{Command as Proc, Stdio};
 
 const BODY: &[u8] = b"soak body\n";
 
+/// Counts the bytes allocated and not yet freed, so a leak (live heap growing) can be told from
+/// allocator fragmentation (RSS growing while the live heap does not).
+struct Counting;
+
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live_kib() -> usize {
+    LIVE.load(std::sync::atomic::Ordering::Relaxed) / 1024
+}
+
 fn serve(n: usize) -> Result<(), String> {
     let ex = smol::LocalExecutor::new();
     let mut ports = Vec::new();
@@ -262,14 +289,17 @@ fn main() -> Result<(), String> {
         smol::Timer::after(std::time::Duration::from_secs(5)).await;
         let start = sample(server_pid);
         let mut series = Vec::new();
+        let mut heap = vec![live_kib().to_string()];
         let mut left = seconds;
         while left > 0 {
             let step = left.min(10);
             smol::Timer::after(std::time::Duration::from_secs(step)).await;
             left -= step;
             series.push(sample(server_pid).rss_kib.to_string());
+            heap.push(live_kib().to_string());
         }
         println!("rss_series_kib  {}", series.join(" "));
+        println!("heap_live_kib   {}", heap.join(" "));
         let end = sample(server_pid);
         let _ = itx.send(CheckerMsg::Shutdown).await;
         let counters = task.await;

@@ -5,8 +5,11 @@
 # checked every second, for SOAK_SECONDS (default 120).
 #
 # Prints the checker process's RSS, open descriptors and child processes at the
-# start (after a 5 s warm-up) and at the end, RSS every 10 s, and the CPU seconds
-# it used. Fails when memory, descriptors or processes grew. RSS: the end may not
+# start (after a 5 s warm-up) and at the end, RSS and the live heap (bytes
+# allocated and not freed, counted by the example's allocator) every 10 s, and
+# the CPU seconds it used. Fails when memory, descriptors or processes grew.
+# Live heap: the end may not exceed the start by more than 10 % + 64 KiB (this
+# is the leak test). RSS: the end may not
 # exceed the highest sample of the first half of the run by more than 10 % +
 # 512 KiB (a burst of probes in flight when the machine is busy raises RSS once,
 # bounded by the checker count; a leak keeps raising it). Descriptors: no more
@@ -42,7 +45,10 @@ for ((i = 0; i < ${#series[@]} / 2; i++)); do
 done
 fd0=$(field fds 3); fd1=$(field fds 5)
 ch1=$(field children 5)
+heap=$(echo "$out" | awk '$1 == "heap_live_kib" { print $2, $NF }')
+heap0=${heap% *}; heap1=${heap#* }
 fail=0
+if (( heap1 > heap0 + heap0 / 10 + 64 )); then echo "FAIL: live heap grew from $heap0 to $heap1 KiB"; fail=1; fi
 if (( rss1 > base + base / 10 + 512 )); then echo "FAIL: RSS grew from $base to $rss1 KiB"; fail=1; fi
 if (( fd1 > fd0 + 20 )); then echo "FAIL: descriptors grew from $fd0 to $fd1"; fail=1; fi
 if (( ch1 > MISC )); then echo "FAIL: $ch1 child processes at the end"; fail=1; fi

@@ -482,3 +482,152 @@ fn instance_sum_fault_and_waiting() {
     );
     assert_eq!(eval0(Up), (st(0, false), false));
 }
+
+/// Parses compact configuration text with no diagnostics expected.
+fn config(text: &str) -> crate::config::model::Config {
+    let (c, d) = crate::config::parse::parse(&crate::config::parse::tree::tree(text));
+    assert!(d.is_empty(), "diagnostics: {d:?}");
+    c
+}
+
+#[test]
+fn checker_plan_resolves_timing_targets_and_users() {
+    use crate::config::model::CheckerKind;
+    let c = config(
+        "global_defs {
+  script_user nobody
+}
+virtual_server 192.0.2.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  delay_loop 7
+  omega
+  protocol TCP
+  real_server 198.51.100.10 8080 {
+    weight 3
+    alpha
+    TCP_CHECK {
+      connect_timeout 2
+      retry 4
+      delay_before_retry 2
+    }
+    MISC_CHECK {
+      misc_path \"/bin/check arg\"
+      misc_timeout 9
+    }
+  }
+}",
+    );
+    let plan = checker_plan(&c);
+    assert_eq!(plan.len(), 1);
+    let s = &plan[0];
+    assert_eq!(s.virtual_server.index, 0);
+    assert_eq!(s.real_server.port, Some(8080));
+    assert_eq!((s.weight, s.omega), (3, true));
+    let tcp = &s.checkers[0];
+    assert!(matches!(tcp.kind, CheckerKind::Tcp(_)));
+    assert_eq!(
+        tcp.timing,
+        Timing {
+            delay_loop: Duration::from_secs(7),
+            delay_before_retry: Duration::from_secs(2),
+            retry: 4,
+            anchor: Anchor::End,
+        }
+    );
+    assert_eq!(
+        (tcp.alpha, tcp.timeout, tcp.user.clone()),
+        (true, Duration::from_secs(2), None)
+    );
+    let misc = &s.checkers[1];
+    assert_eq!(misc.timing.anchor, Anchor::Start);
+    assert_eq!(misc.timing.retry, 0, "MISC_CHECK's own default");
+    assert_eq!(misc.timeout, Duration::from_secs(9));
+    assert_eq!(misc.user.as_ref().map(|u| u.user.as_str()), Some("nobody"));
+}
+
+#[test]
+fn track_plan_merges_sync_group_lines_and_shares_sources() {
+    let c = config(
+        "vrrp_script chk {
+  script /bin/chk
+  weight -20
+}
+track_file prio {
+  file /run/prio
+  weight 2
+}
+vrrp_sync_group G {
+  group {
+    VI_1
+  }
+  track_interface {
+    eth2
+  }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    192.0.2.10
+  }
+  track_script {
+    chk weight 0
+  }
+  track_file {
+    prio weight 0
+  }
+}
+vrrp_instance VI_2 {
+  interface eth1
+  virtual_router_id 2
+  virtual_ipaddress {
+    192.0.2.11
+  }
+  track_script {
+    chk weight 10
+  }
+  track_file {
+    prio weight 5 reverse
+  }
+}
+vrrp_instance VI_3 {
+  interface eth1
+  virtual_router_id 3
+  virtual_ipaddress {
+    192.0.2.12
+  }
+}",
+    );
+    let plan = track_plan(&c);
+    assert_eq!(
+        plan.scripts.len(),
+        1,
+        "one script, run once for both instances"
+    );
+    assert_eq!(plan.interfaces, ["eth2"]);
+    assert_eq!(plan.files.len(), 1);
+    let names: alloc::vec::Vec<&str> = plan.instances.iter().map(|i| i.instance.as_str()).collect();
+    assert_eq!(names, ["VI_1", "VI_2"], "VI_3 tracks nothing");
+    let line = |source, weight, reverse| TrackLine {
+        source,
+        weight,
+        reverse,
+    };
+    // sync group members: weights are dropped by the parser, the group's interface is added
+    assert_eq!(
+        plan.instances[0].lines,
+        [
+            line(TrackedSource::Script(0), 0, false),
+            line(TrackedSource::Interface(0), 0, false),
+            line(TrackedSource::File(0), 0, false),
+        ]
+    );
+    assert_eq!(
+        plan.instances[1].lines,
+        [
+            line(TrackedSource::Script(0), 10, false),
+            line(TrackedSource::File(0), 5, true)
+        ]
+    );
+}
