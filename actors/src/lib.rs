@@ -7,6 +7,7 @@
 //! The graph of actors and channels is drawn at the top of [`supervisor`], which starts them.
 #![forbid(unsafe_code)]
 
+pub mod checker;
 pub mod gate;
 pub mod ipvs;
 pub mod module_loader;

@@ -14,4 +14,5 @@ pub mod kmod;
 pub mod load;
 pub mod net;
 pub mod notify;
+pub mod probe;
 pub mod system_facts;

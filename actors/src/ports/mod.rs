@@ -8,4 +8,5 @@ pub mod fake_net;
 pub mod ipvs;
 pub mod kernel_modules;
 pub mod notify;
+pub mod probe;
 pub mod vrrp_net;
