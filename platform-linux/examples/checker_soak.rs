@@ -19,7 +19,8 @@ use holdfast_core::config::model::{
     VirtualServiceKey,
 };
 use holdfast_core::time::Duration;
-use holdfast_linux::probe::{LinuxProbe, SystemClock};
+use holdfast_linux::clock::MonotonicClock;
+use holdfast_linux::probe::LinuxProbe;
 use md5::Digest;
 use std::io::BufRead;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -269,7 +270,7 @@ fn main() -> Result<(), String> {
     let actor = CheckerActor::new(
         plans,
         probe,
-        SystemClock::new(),
+        MonotonicClock::new(),
         &mut WarmupRng::new(42),
         etx,
     );

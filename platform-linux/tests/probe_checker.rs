@@ -1,4 +1,4 @@
-//! The checker actor end to end on Linux: `LinuxProbe` and `SystemClock` against real local
+//! The checker actor end to end on Linux: `LinuxProbe` and `MonotonicClock` against real local
 //! servers started by the test (HTTP with a status the test flips, a TCP listener the test
 //! kills) and a real MISC_CHECK script with `misc_dynamic`; each server's exact event sequence.
 
@@ -15,7 +15,8 @@ use holdfast_core::config::model::{
     VirtualServiceKey,
 };
 use holdfast_core::time::Duration;
-use holdfast_linux::probe::{LinuxProbe, SystemClock};
+use holdfast_linux::clock::MonotonicClock;
+use holdfast_linux::probe::LinuxProbe;
 use probe_support::*;
 use smol::LocalExecutor;
 use std::net::SocketAddr;
@@ -114,7 +115,7 @@ fn real_servers_produce_exact_event_sequences() {
     let actor = CheckerActor::new(
         plans,
         probe,
-        SystemClock::new(),
+        MonotonicClock::new(),
         &mut WarmupRng::new(3),
         etx,
     );

@@ -11,14 +11,11 @@
 //! SSL_GET does not verify the server's certificate, as keepalived's SSL_GET does not by default
 //! (see [`tls`]); it checks that the service answers, not who it is.
 
-mod clock;
 mod http;
 mod script;
 mod sys;
 mod tcp;
 pub mod tls;
-
-pub use clock::SystemClock;
 
 use holdfast_actors::ports::probe::{
     HttpGet, HttpResponse, Probe, ProbeError, ScriptRun, TcpTarget,
