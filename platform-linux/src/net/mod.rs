@@ -13,7 +13,7 @@ mod events;
 mod frames;
 mod ipv4_header;
 mod links;
-mod sys;
+pub(crate) mod sys;
 mod vrrp_socket;
 
 pub use events::LinuxLinkEvents;

@@ -29,21 +29,5 @@ pub fn set_mark(fd: BorrowedFd<'_>, mark: u32) -> io::Result<()> {
     })
 }
 
-/// `SO_BINDTODEVICE`: the connection uses `interface` only (`bind_if`).
-pub fn bind_to_device(fd: BorrowedFd<'_>, interface: &str) -> io::Result<()> {
-    let name = interface.as_bytes();
-    if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(&0) {
-        return Err(io::ErrorKind::InvalidInput.into());
-    }
-    let len = libc::socklen_t::try_from(name.len()).map_err(|_| io::ErrorKind::InvalidInput)?;
-    // SAFETY: the kernel reads `len` bytes from `name`, which has that many; it needs no NUL.
-    check(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_BINDTODEVICE,
-            name.as_ptr().cast(),
-            len,
-        )
-    })
-}
+/// `SO_BINDTODEVICE` (`bind_if`): the same call the VRRP sockets use.
+pub use crate::net::sys::bind_to_device;
