@@ -15,4 +15,5 @@ pub mod load;
 pub mod net;
 pub mod notify;
 pub mod probe;
+pub mod script_process;
 pub mod system_facts;
