@@ -16,6 +16,7 @@ pub mod pidfile;
 mod run;
 pub mod state;
 mod sys;
+pub mod vrrp_branch;
 
 use crate::cli::Options;
 use crate::load::load;
