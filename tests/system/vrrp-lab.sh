@@ -23,7 +23,7 @@ VL_DIR=
 VL_SEG=
 VL_PCAP=
 VL_CAPTURE_PID=
-declare -a VL_NS VL_IP VL_PID VL_LOG VL_KIND
+declare -a VL_NS VL_IP VL_PID VL_LOG
 
 # vl_require — the commands the lab needs (skip, or fail under CI=true).
 vl_require() {
@@ -85,7 +85,6 @@ vl_start() {
 	*) return 1 ;;
 	esac
 	VL_LOG[n]=$VL_DIR/r$n.log
-	VL_KIND[n]=$kind
 	ip netns exec "${VL_NS[n]}" setsid "$bin" -n -l -P -f "$file" \
 		-p "$VL_DIR/r$n.pid" -r "$VL_DIR/r$n.vrrp.pid" -c "$VL_DIR/r$n.check.pid" \
 		>>"${VL_LOG[n]}" 2>&1 &
@@ -175,10 +174,11 @@ vl_capture_stop() {
 	return 0
 }
 
-# vl_adverts [FILTER] — adverts in the capture: "epoch src prio version checksum_status".
+# vl_adverts FILTER — adverts in the capture matching the display filter (empty: all):
+# "epoch src prio version checksum_status".
 vl_adverts() {
 	local filter=vrrp
-	[ -n "${1:-}" ] && filter="vrrp && ($1)"
+	[ -n "$1" ] && filter="vrrp && ($1)"
 	timeout 30 tshark -r "$VL_PCAP" -Y "$filter" -T fields -E separator=' ' \
 		-e frame.time_epoch -e ip.src -e vrrp.prio -e vrrp.version -e vrrp.checksum.status \
 		2>/dev/null
@@ -187,7 +187,7 @@ vl_adverts() {
 # vl_takeover_ms OLD_IP NEW_IP — from the capture: the last advert from OLD_IP with a nonzero
 # priority to the first advert from NEW_IP after it, in ms; empty if either is missing.
 vl_takeover_ms() {
-	vl_adverts | awk -v old="$1" -v new="$2" '
+	vl_adverts "" | awk -v old="$1" -v new="$2" '
 		$2 == old && $3 != 0 { last = $1; seen_new = 0; next }
 		$2 == new && last != "" && !seen_new { first = $1; seen_new = 1 }
 		END { if (last != "" && first != "" && first > last) printf "%.0f\n", (first - last) * 1000 }'
@@ -196,7 +196,7 @@ vl_takeover_ms() {
 # vl_takeover_after_zero_ms OLD_IP NEW_IP — from OLD_IP's priority-0 advert to NEW_IP's first
 # advert after it (a graceful stop), in ms.
 vl_takeover_after_zero_ms() {
-	vl_adverts | awk -v old="$1" -v new="$2" '
+	vl_adverts "" | awk -v old="$1" -v new="$2" '
 		$2 == old && $3 == 0 && zero == "" { zero = $1; next }
 		$2 == new && zero != "" && first == "" { first = $1 }
 		END { if (zero != "" && first != "") printf "%.0f\n", (first - zero) * 1000 }'

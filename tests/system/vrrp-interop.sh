@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# vrrp-interop.sh — holdfast and a real keepalived 2.2.7 on one segment (network namespaces
+# around a Linux bridge, capture on the bridge). Four scenarios: holdfast master + keepalived
+# backup and the reverse, each with VRRPv2 (advert_int 1) and VRRPv3 (advert_int 0.1).
+#
+# Each scenario checks, from the capture and `ip addr`:
+#   - steady state: exactly one VIP holder; the backup sends no advert over 5 s;
+#   - every advert holdfast sends decodes in tshark with a Good checksum (vrrp.checksum.status 1);
+#   - HUP on a holdfast master, with an unchanged configuration and with one that adds an
+#     instance: VI_1's VIP kept, no gratuitous ARP for it, no advert from the backup;
+#   - TERM of the master: its priority-0 advert, its VIP removed, the backup's first advert
+#     within Skew_Time + 50 ms of it;
+#   - the master restarted preempts back;
+#   - SIGKILL of the master's process group: the backup's first advert within
+#     Master_Down_Interval + margin of the master's last advert. The backup's timer restarts at
+#     that last advert, so the takeover is MDI plus the backup's reaction (keepalived: 1-5 ms,
+#     FIELD-NOTES §4) plus the time stamps' spread on a loaded 2-core machine: margin 60 ms at
+#     0.1 s, 100 ms at 1 s;
+#   - a holdfast restarted after its SIGKILL removes the VIP the crash left: never two holders
+#     once it runs, never the VIP twice on one interface.
+#
+# HOLDFAST=path (default target/release/holdfast). Prints "N passed, M failed". Under CI=true a
+# missing prerequisite fails.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/system/lib.sh
+. "$here/lib.sh"
+# shellcheck source=tests/system/vrrp-lab.sh
+. "$here/vrrp-lab.sh"
+hf_init
+HOLDFAST=${HOLDFAST:-$here/../../target/release/holdfast}
+[ -x "$HOLDFAST" ] || hf_skip "no holdfast binary at $HOLDFAST (cargo build --release -p holdfast-linux)"
+vl_require keepalived awk
+
+M=1 B=2
+vl_lab 2
+
+# ms_of ADVERT_SECONDS FACTOR_NUM FACTOR_DEN — ADVERT × NUM / DEN in whole ms.
+ms_of() { awk -v a="$1" -v n="$2" -v d="$3" 'BEGIN { printf "%d\n", a * 1000 * n / d }'; }
+
+clear_vips() {
+	local n
+	for n in $M $B; do
+		while vl_has_vip "$n"; do ip -n "${VL_NS[n]}" addr del "$VL_VIP/24" dev eth0 || break; done
+	done
+}
+
+# holdfast_adverts_good TAG — every advert holdfast sent in the current capture has a Good
+# checksum; a capture without holdfast adverts checks nothing (not counted).
+holdfast_adverts_good() {
+	local tag=$1 ip=$2 total bad
+	total=$(vl_adverts "ip.src == $ip" | wc -l)
+	bad=$(vl_adverts "ip.src == $ip" | awk '$5 != 1' | wc -l)
+	[ "$total" -gt 0 ] || return 0
+	if [ "$bad" -eq 0 ]; then
+		hf_pass "$tag: holdfast adverts decode with a Good checksum" "($total adverts)"
+	else
+		hf_fail "$tag: holdfast adverts decode with a Good checksum" "($bad of $total not Good)"
+	fi
+}
+
+# hup_check NAME LOG_LINE ADVERT — HUPs the holdfast master: its log says LOG_LINE, VI_1's VIP
+# never goes, no gratuitous ARP for it, no advert from the backup.
+hup_check() {
+	local name=$1 want=$2 advert=$3 removed_before removed_after garps backup_adverts lost=0
+	removed_before=$(grep -c "(VI_1) removed" "${VL_LOG[M]}")
+	# Address changes from the kernel, not polls of `ip addr` (a dump that races a change can
+	# come back partial).
+	ip -n "${VL_NS[M]}" monitor address >"$VL_DIR/addr-monitor" 2>&1 &
+	local monitor=$!
+	vl_capture_start
+	vl_kill $M HUP
+	sleep "$(awk -v a="$advert" 'BEGIN { print (a < 1 ? 2 : 3 * a) }')"
+	vl_capture_stop
+	kill "$monitor" 2>/dev/null
+	wait "$monitor" 2>/dev/null
+	grep -q "^Deleted.* $VL_VIP/24 " "$VL_DIR/addr-monitor" && lost=1
+	vl_has_vip $M || lost=1
+	removed_after=$(grep -c "(VI_1) removed" "${VL_LOG[M]}")
+	garps=$(timeout 30 tshark -r "$VL_PCAP" -Y "arp.src.proto_ipv4 == $VL_VIP" 2>/dev/null | wc -l)
+	backup_adverts=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
+	if [ "$lost" = 0 ] && [ "$removed_after" = "$removed_before" ] && [ "$garps" = 0 ] &&
+		[ "$backup_adverts" = 0 ] && grep -q "$want" "${VL_LOG[M]}"; then
+		hf_pass "$name changes nothing for VI_1" "(VIP kept, 0 GARP, 0 backup adverts; log: $want)"
+	else
+		hf_fail "$name changes nothing for VI_1" "(VIP lost $lost, removals $removed_before->$removed_after, $garps GARP, $backup_adverts backup adverts)"
+		grep -E "reload|unchanged|Entering" "${VL_LOG[M]}" | tail -n 3
+	fi
+}
+
+# scenario MASTER_KIND BACKUP_KIND VERSION ADVERT
+scenario() {
+	local mk=$1 bk=$2 version=$3 advert=$4 tag hf_ip
+	tag="v$version/$advert $mk master, $bk backup"
+	local mdi skew margin
+	# Backup priority 100: Skew = 156/256 adv, MDI = 3 adv + Skew.
+	skew=$(ms_of "$advert" 156 256)
+	mdi=$(ms_of "$advert" $((3 * 256 + 156)) 256)
+	margin=100
+	[ "$advert" = 0.1 ] && margin=60
+	echo "--- $tag (MDI $mdi ms, Skew $skew ms)"
+	if [ "$mk" = holdfast ]; then hf_ip=${VL_IP[M]}; else hf_ip=${VL_IP[B]}; fi
+	vl_conf "$VL_DIR/m.conf" 51 150 "$version" "$advert"
+	vl_conf "$VL_DIR/b.conf" 51 100 "$version" "$advert"
+	clear_vips
+
+	vl_capture_start
+	vl_start "$mk" $M "$VL_DIR/m.conf"
+	vl_start "$bk" $B "$VL_DIR/b.conf"
+	if ! vl_wait_vip $M 10; then
+		hf_fail "$tag: master elected" "(no VIP on the priority-150 router within 10 s)"
+		tail -n 5 "${VL_LOG[M]}" "${VL_LOG[B]}"
+		vl_kill $M KILL
+		vl_kill $B KILL
+		vl_capture_stop
+		return
+	fi
+	# Steady state: let the backup's state settle, then watch 5 s.
+	sleep 1
+	vl_capture_stop
+	vl_capture_start
+	sleep 5
+	vl_capture_stop
+	local backup_adverts master_adverts
+	backup_adverts=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
+	master_adverts=$(vl_adverts "ip.src == ${VL_IP[M]}" | wc -l)
+	if [ "$backup_adverts" -eq 0 ] && [ "$master_adverts" -gt 0 ] &&
+		[ "$(vl_vip_count $M)" = 1 ] && [ "$(vl_vip_count $B)" = 0 ]; then
+		hf_pass "$tag: one master in steady state" "($master_adverts master adverts, none from the backup, in 5 s)"
+	else
+		hf_fail "$tag: one master in steady state" "(master $master_adverts adverts, backup $backup_adverts, VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+	fi
+	holdfast_adverts_good "$tag" "$hf_ip"
+
+	if [ "$mk" = holdfast ]; then
+		hup_check "$tag: HUP with the same configuration" "configuration unchanged" "$advert"
+		# A changed configuration that keeps VI_1 as it is: the actor reloads and keeps it.
+		cat >>"$VL_DIR/m.conf" <<EOF
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    priority 150
+    advert_int $advert
+    virtual_ipaddress {
+        192.0.2.101/24
+    }
+}
+EOF
+		hup_check "$tag: HUP adding an instance" "1 instance(s) kept, 0 restarted, 1 added" "$advert"
+		vl_conf "$VL_DIR/m.conf" 51 150 "$version" "$advert"
+	fi
+
+	# TERM: priority-0 advert, VIP removed, the backup within Skew + 50 ms.
+	vl_capture_start
+	vl_kill $M TERM
+	vl_wait_gone $M 5
+	vl_wait_vip $B 5
+	sleep 0.3
+	vl_capture_stop
+	local t zero
+	zero=$(vl_adverts "ip.src == ${VL_IP[M]} && vrrp.prio == 0" | wc -l)
+	t=$(vl_takeover_after_zero_ms "${VL_IP[M]}" "${VL_IP[B]}")
+	if [ "$zero" -ge 1 ] && [ -n "$t" ] && [ "$t" -le $((skew + 50)) ] && ! vl_has_vip $M && vl_has_vip $B; then
+		hf_pass "$tag: TERM hands over within Skew + 50 ms" "(${t} ms, bound $((skew + 50)) ms)"
+	else
+		hf_fail "$tag: TERM hands over within Skew + 50 ms" "(${t:-no} ms, bound $((skew + 50)) ms, priority-0 adverts $zero, VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+	fi
+	holdfast_adverts_good "$tag (TERM)" "$hf_ip"
+
+	# Restart the master: it preempts.
+	vl_start "$mk" $M "$VL_DIR/m.conf"
+	local back=0
+	for ((i = 0; i < 200; i++)); do
+		if vl_has_vip $M && ! vl_has_vip $B; then back=1 && break; fi
+		sleep 0.05
+	done
+	if [ "$back" = 1 ]; then
+		hf_pass "$tag: the restarted master preempts"
+	else
+		hf_fail "$tag: the restarted master preempts" "(VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+	fi
+	sleep "$advert"
+
+	# SIGKILL at a random phase of the advert interval, after at least one advert was captured.
+	vl_capture_start
+	sleep "$(awk -v a="$advert" -v r="$RANDOM" 'BEGIN { printf "%.3f\n", a + a * r / 32768 }')"
+	vl_kill $M KILL
+	vl_wait_gone $M 5
+	vl_wait_vip $B 10
+	sleep 0.3
+	vl_capture_stop
+	t=$(vl_takeover_ms "${VL_IP[M]}" "${VL_IP[B]}")
+	if [ -n "$t" ] && [ "$t" -le $((mdi + margin)) ] && vl_has_vip $B; then
+		hf_pass "$tag: SIGKILL: backup takes over within MDI + ${margin} ms" "(${t} ms, bound $((mdi + margin)) ms)"
+	else
+		hf_fail "$tag: SIGKILL: backup takes over within MDI + ${margin} ms" "(${t:-no} ms, bound $((mdi + margin)) ms)"
+	fi
+	holdfast_adverts_good "$tag (SIGKILL)" "$hf_ip"
+
+	if [ "$mk" = holdfast ]; then
+		# The crashed holdfast left its VIP; restarted, it must remove it before anything else.
+		vl_start holdfast $M "$VL_DIR/m.conf"
+		local dup=0 both=0 max
+		for ((i = 0; i < 100; i++)); do
+			max=$(($(vl_vip_count $M) > $(vl_vip_count $B) ? $(vl_vip_count $M) : $(vl_vip_count $B)))
+			[ "$max" -gt 1 ] && dup=1
+			if [ "$i" -ge 4 ] && vl_has_vip $M && vl_has_vip $B; then both=$((both + 1)); fi
+			sleep 0.05
+		done
+		vl_wait_vip $M 10
+		# Preempting, the backup drops it on the master's first advert: allow that one moment.
+		if [ "$dup" = 0 ] && [ "$both" -le 1 ] && grep -q "stale VIP" "${VL_LOG[M]}"; then
+			hf_pass "$tag: a restart after SIGKILL removes the stale VIP" "(no duplicate)"
+		else
+			hf_fail "$tag: a restart after SIGKILL removes the stale VIP" "(duplicate on one interface $dup, two holders for $both polls)"
+		fi
+	fi
+	vl_kill $M TERM
+	vl_kill $B TERM
+	vl_wait_gone $M 5 || vl_kill $M KILL
+	vl_wait_gone $B 5 || vl_kill $B KILL
+	clear_vips
+	VL_PID=()
+}
+
+scenario holdfast keepalived 3 0.1
+scenario keepalived holdfast 3 0.1
+scenario holdfast keepalived 2 1
+scenario keepalived holdfast 2 1
+hf_summary
