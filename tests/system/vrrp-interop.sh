@@ -33,7 +33,8 @@ HOLDFAST=${HOLDFAST:-$here/../../target/release/holdfast}
 vl_require keepalived awk
 
 M=1 B=2
-vl_lab 2
+# Router 3 only emits bad packets.
+vl_lab 3
 
 # ms_of ADVERT_SECONDS FACTOR_NUM FACTOR_DEN — ADVERT × NUM / DEN in whole ms.
 ms_of() { awk -v a="$1" -v n="$2" -v d="$3" 'BEGIN { printf "%d\n", a * 1000 * n / d }'; }
@@ -227,4 +228,187 @@ scenario holdfast keepalived 3 0.1
 scenario keepalived holdfast 3 0.1
 scenario holdfast keepalived 2 1
 scenario keepalived holdfast 2 1
+
+# --- Extras, holdfast master (priority 150) and keepalived backup (100), VRRPv3 at 0.1 s.
+
+# pair EXTRA_MASTER EXTRA_BACKUP — starts both with the extra instance lines; 0 once the holdfast
+# master holds the VIP.
+pair() {
+	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1 "$1"
+	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1 "$2"
+	clear_vips
+	vl_start holdfast $M "$VL_DIR/m.conf"
+	vl_start keepalived $B "$VL_DIR/b.conf"
+	vl_wait_vip $M 5
+}
+
+unpair() {
+	vl_kill $M TERM
+	vl_kill $B TERM
+	vl_wait_gone $M 5 || vl_kill $M KILL
+	vl_wait_gone $B 5 || vl_kill $B KILL
+	clear_vips
+	VL_PID=()
+}
+
+extra_link_down() {
+	local tag="v3/0.1 link down on the holdfast master"
+	if ! pair "" ""; then
+		hf_fail "$tag" "(no master)"
+		unpair
+		return
+	fi
+	sleep 0.5
+	ip -n "${VL_NS[M]}" link set eth0 down
+	if vl_wait_vip $B 2 && grep -q "(VI_1) Entering FAULT STATE" "${VL_LOG[M]}" &&
+		sleep 0.2 && ! vl_has_vip $M; then
+		hf_pass "$tag: FAULT, VIP removed, keepalived takes over"
+	else
+		hf_fail "$tag: FAULT, VIP removed, keepalived takes over" "(VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+		grep -E "Entering|link" "${VL_LOG[M]}" | tail -n 3
+	fi
+	ip -n "${VL_NS[M]}" link set eth0 up
+	local i back=0
+	for ((i = 0; i < 60; i++)); do
+		if vl_has_vip $M && ! vl_has_vip $B; then back=1 && break; fi
+		sleep 0.05
+	done
+	if [ "$back" = 1 ]; then
+		hf_pass "$tag: link up again, holdfast preempts back"
+	else
+		hf_fail "$tag: link up again, holdfast preempts back" "(VIPs $(vl_vip_count $M)/$(vl_vip_count $B) after 3 s)"
+	fi
+	unpair
+}
+
+extra_nopreempt() {
+	local tag="v3/0.1 nopreempt"
+	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1 "    nopreempt"
+	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1 ""
+	clear_vips
+	vl_start keepalived $B "$VL_DIR/b.conf"
+	if ! vl_wait_vip $B 5; then
+		hf_fail "$tag" "(keepalived alone did not become master)"
+		unpair
+		return
+	fi
+	vl_capture_start
+	vl_start holdfast $M "$VL_DIR/m.conf"
+	sleep 2
+	vl_capture_stop
+	local sent
+	sent=$(vl_adverts "ip.src == ${VL_IP[M]}" | wc -l)
+	if vl_has_vip $B && ! vl_has_vip $M && [ "$sent" = 0 ]; then
+		hf_pass "$tag: a higher-priority holdfast with nopreempt stays backup" "(0 adverts in 2 s)"
+	else
+		hf_fail "$tag: a higher-priority holdfast with nopreempt stays backup" "($sent adverts, VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+	fi
+	unpair
+}
+
+extra_unicast() {
+	local tag="v3/0.1 unicast"
+	local um="    unicast_src_ip ${VL_IP[M]}
+    unicast_peer {
+        ${VL_IP[B]}
+    }"
+	local ub="    unicast_src_ip ${VL_IP[B]}
+    unicast_peer {
+        ${VL_IP[M]}
+    }"
+	vl_capture_start
+	if ! pair "$um" "$ub"; then
+		hf_fail "$tag" "(no master)"
+		vl_capture_stop
+		unpair
+		return
+	fi
+	sleep 1.5
+	vl_kill $M KILL
+	vl_wait_gone $M 5
+	vl_wait_vip $B 5
+	sleep 0.3
+	vl_capture_stop
+	local to_peer multicast t
+	to_peer=$(vl_adverts "ip.src == ${VL_IP[M]} && ip.dst == ${VL_IP[B]}" | wc -l)
+	multicast=$(vl_adverts "ip.dst == 224.0.0.18" | wc -l)
+	t=$(vl_takeover_ms "${VL_IP[M]}" "${VL_IP[B]}")
+	if [ "$to_peer" -gt 0 ] && [ "$multicast" = 0 ] && [ -n "$t" ] && [ "$t" -le 420 ]; then
+		hf_pass "$tag: adverts to the peer only; keepalived takes over a crash" "($to_peer unicast adverts, takeover $t ms)"
+	else
+		hf_fail "$tag: adverts to the peer only; keepalived takes over a crash" "($to_peer to the peer, $multicast multicast, takeover ${t:-no} ms)"
+	fi
+	holdfast_adverts_good "$tag" "${VL_IP[M]}"
+	unpair
+}
+
+# Bad packets from a third router: VRRPv3 adverts for VRID 51 at priority 254 (each would win
+# if accepted) with a bad checksum, with TTL 64, and as VRRPv2. The holdfast master counts and
+# drops them and keeps the VIP.
+extra_bad_packets() {
+	local tag="v3/0.1 bad adverts on the segment"
+	hf_require_cmd python3
+	if ! pair "" ""; then
+		hf_fail "$tag" "(no master)"
+		unpair
+		return
+	fi
+	sleep 0.5
+	vl_capture_start
+	ip netns exec "${VL_NS[3]}" timeout 10 python3 - "${VL_IP[3]}" <<'EOF'
+import socket, struct, sys
+src = sys.argv[1]
+dst = "224.0.0.18"
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+def advert(version, good):
+    vip = socket.inet_aton("192.0.2.100")
+    if version == 3:
+        body = struct.pack("!BBBBH", 0x31, 51, 254, 1, 10) + b"\0\0" + vip
+        pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 112, len(body))
+        c = csum(pseudo + body)
+    else:
+        body = struct.pack("!BBBBBB", 0x21, 51, 254, 1, 0, 1) + b"\0\0" + vip + b"\0" * 8
+        c = csum(body)
+    if not good:
+        c ^= 0x5555
+    return body[:6] + struct.pack("!H", c) + body[8:]
+
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+for ttl, version, good in ((255, 3, False), (64, 3, True), (255, 2, True)):
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+    for _ in range(20):
+        s.sendto(advert(version, good), (dst, 0))
+EOF
+	sleep 1
+	vl_capture_stop
+	vl_kill $M USR1
+	sleep 0.3
+	local sent backup dump
+	sent=$(vl_adverts "ip.src == ${VL_IP[3]}" | wc -l)
+	backup=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
+	dump=$(grep "received packets" /tmp/keepalived.data 2>/dev/null | tr '\n' ';')
+	if [ "$sent" = 60 ] && [ "$backup" = 0 ] && vl_has_vip $M && ! vl_has_vip $B &&
+		grep -q "bad checksum: 20" <<<"$dump" && grep -q "TTL/hop limit not 255: 20" <<<"$dump" &&
+		grep -q "other VRRP version than configured: 20" <<<"$dump"; then
+		hf_pass "$tag: counted, dropped, the master keeps the VIP" "($dump)"
+	else
+		hf_fail "$tag: counted, dropped, the master keeps the VIP" "(emitted $sent, backup adverts $backup, VIPs $(vl_vip_count $M)/$(vl_vip_count $B), dump: $dump)"
+	fi
+	unpair
+}
+
+extra_link_down
+extra_nopreempt
+extra_unicast
+extra_bad_packets
 hf_summary

@@ -156,6 +156,9 @@ pub fn render_status(status: Option<&VrrpStatus>) -> String {
                 " adverts sent {}, accepted {}, gratuitous frames {}, events lost {}",
                 c.adverts_sent, c.adverts_accepted, c.gratuitous_sent, c.events_dropped
             );
+            for (problem, count) in c.rx.counts().filter(|(_, n)| *n > 0) {
+                let _ = writeln!(out, " received packets: {problem}: {count}");
+            }
         }
     }
     out
