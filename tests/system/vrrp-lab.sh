@@ -103,6 +103,7 @@ vl_kill() {
 # vl_wait_gone N SECS — waits until router N's process has exited.
 vl_wait_gone() {
 	local n=$1 i
+	[ -n "${VL_PID[n]:-}" ] || return 0
 	for ((i = 0; i < $2 * 20; i++)); do
 		kill -0 "${VL_PID[n]}" 2>/dev/null || return 0
 		sleep 0.05
