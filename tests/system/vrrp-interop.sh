@@ -407,8 +407,79 @@ EOF
 	unpair
 }
 
+# IPv6 (VRRPv3 only): adverts from the link-local address to ff02::12, VIP 2001:db8::100/64.
+extra_ipv6() {
+	local tag="v3/0.1 IPv6" n conf prio vip6=2001:db8::100/64
+	for n in $M $B; do
+		prio=150
+		[ "$n" = $B ] && prio=100
+		conf=$VL_DIR/v6-$n.conf
+		cat >"$conf" <<EOF
+global_defs {
+    vrrp_version 3
+}
+vrrp_instance VI_6 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 61
+    priority $prio
+    advert_int 0.1
+    virtual_ipaddress {
+        $vip6
+    }
+}
+EOF
+	done
+	has6() { ip -n "${VL_NS[$1]}" -6 addr show dev eth0 | grep -q " $vip6 "; }
+	local ll_m ll_b
+	ll_m=$(ip -n "${VL_NS[M]}" -6 addr show dev eth0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }')
+	ll_b=$(ip -n "${VL_NS[B]}" -6 addr show dev eth0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }')
+	vl_capture_start
+	vl_start holdfast $M "$VL_DIR/v6-$M.conf"
+	vl_start keepalived $B "$VL_DIR/v6-$B.conf"
+	local i up=0
+	for ((i = 0; i < 100; i++)); do
+		has6 $M && up=1 && break
+		sleep 0.05
+	done
+	sleep 2
+	vl_kill $M KILL
+	vl_wait_gone $M 5
+	for ((i = 0; i < 100; i++)); do
+		has6 $B && break
+		sleep 0.05
+	done
+	sleep 0.3
+	vl_capture_stop
+	local adverts steady_backup bad t
+	adverts=$(timeout 30 tshark -r "$VL_PCAP" -Y "vrrp && ipv6.src == $ll_m && ipv6.dst == ff02::12" -T fields \
+		-e frame.time_epoch -e vrrp.checksum.status 2>/dev/null)
+	bad=$(awk '$2 != 1' <<<"$adverts" | grep -c .)
+	# The backup's adverts before the master's last one (steady state): none.
+	t=$(timeout 30 tshark -r "$VL_PCAP" -Y "vrrp" -T fields -e frame.time_epoch -e ipv6.src -e vrrp.prio 2>/dev/null |
+		awk -v old="$ll_m" -v new="$ll_b" '
+			$2 == old && $3 != 0 { last = $1; if (seen) early++; next }
+			$2 == new { seen = 1; if (last != "" && first == "") first = $1 }
+			END { if (early) print "early"; else if (first != "") printf "%.0f\n", (first - last) * 1000 }')
+	steady_backup=0
+	[ "$t" = early ] && steady_backup=1
+	if [ "$up" = 1 ] && [ -n "$adverts" ] && [ "$bad" = 0 ] && [ "$steady_backup" = 0 ] &&
+		[ -n "$t" ] && [ "$t" -le 420 ] && has6 $B; then
+		hf_pass "$tag: holdfast master from $ll_m, Good checksums, keepalived takes over a crash" "($(grep -c . <<<"$adverts") adverts, takeover $t ms)"
+	else
+		hf_fail "$tag: holdfast master from $ll_m, Good checksums, keepalived takes over a crash" "(master up $up, $bad not Good, takeover ${t:-no})"
+		grep -E "Entering|fail" "${VL_LOG[M]}" | tail -n 3
+	fi
+	vl_kill $B TERM
+	vl_wait_gone $B 5 || vl_kill $B KILL
+	ip -n "${VL_NS[M]}" addr del "$vip6" dev eth0 2>/dev/null
+	ip -n "${VL_NS[B]}" addr del "$vip6" dev eth0 2>/dev/null
+	VL_PID=()
+}
+
 extra_link_down
 extra_nopreempt
 extra_unicast
 extra_bad_packets
+extra_ipv6
 hf_summary

@@ -163,3 +163,53 @@ pub fn render_status(status: Option<&VrrpStatus>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use holdfast_actors::vrrp::{InstanceStatus, VrrpCounters};
+    use holdfast_core::vrrp::{State, Stats};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn the_dump_section_lists_each_instance_with_its_state() {
+        let status = VrrpStatus {
+            instances: vec![InstanceStatus {
+                name: "VI_1".into(),
+                state: State::Master,
+                priority: 150,
+                source: Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+                stats: Stats::default(),
+            }],
+            counters: VrrpCounters::default(),
+        };
+        let text = render_status(Some(&status));
+        assert!(
+            text.contains(" VRRP Instance = VI_1\n   State = MASTER\n   Effective priority = 150\n   Source address = 192.0.2.1\n"),
+            "{text}"
+        );
+        assert!(!text.contains("received packets"), "{text}");
+        assert!(render_status(None).contains("no answer from the vrrp actor"));
+    }
+
+    #[test]
+    fn failures_are_louder_than_state_changes() {
+        let error = VrrpEvent::InstanceRefused {
+            instance: "VI_1".into(),
+            reason: "priority".into(),
+        };
+        let change = VrrpEvent::StateChanged {
+            instance: "VI_1".into(),
+            from: State::Backup,
+            to: State::Master,
+            priority: 150,
+        };
+        let down = VrrpEvent::Link {
+            interface: "eth0".into(),
+            up: false,
+        };
+        assert_eq!(severity(&error), Severity::Error);
+        assert_eq!(severity(&down), Severity::Warning);
+        assert_eq!(severity(&change), Severity::Info);
+    }
+}
