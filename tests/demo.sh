@@ -38,5 +38,4 @@ banner "2. IPVS cold boot on Debian's kernel in QEMU (no modprobe, no autoload)"
 SHOW_LOG=1 bash tests/vm/vm-cold-boot.sh
 
 banner "3. VRRP failover with a real keepalived peer"
-echo "not in this build yet: the VRRP daemon (issue 5) is being wired; the state machine's"
-echo "failover is proven in the simulator: cargo test -p holdfast-tests --test vrrp_sim"
+HOLDFAST="$holdfast" bash tests/system/demo-failover.sh

@@ -4,7 +4,8 @@
 # On a fresh Debian 12 machine (as root) it first installs what the tests need; then it runs
 # formatting and lint checks, the unit and integration tests, the no_std build of the core, the
 # MSRV check, bounded fuzz runs, and the system tests (keepalived comparison in a network
-# namespace). Outside CI a system test may skip with a printed reason; under CI=true a skip fails.
+# namespace, VRRP interop with a real keepalived on a namespace segment). Outside CI a system
+# test may skip with a printed reason; under CI=true a skip fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -46,6 +47,11 @@ system_tests() {
     HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/compare-keepalived.sh
 }
 
+vrrp_interop() {
+    cargo build --quiet -p holdfast-linux
+    HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/vrrp-interop.sh
+}
+
 step "install dependencies" bash tests/install-deps.sh
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -56,6 +62,7 @@ step "core is no_std (thumbv7em-none-eabihf, with and without defmt)" bash -c \
 step "MSRV covers every dependency" bash tests/check-msrv.sh
 step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
+step "VRRP interop with keepalived 2.2.7 (namespaces)" vrrp_interop
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
 step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh

@@ -4,9 +4,10 @@
 //! - every diagnostic whose class cannot run (`Class::daemon_can_run`: aborts, cannot-run
 //!   errors, unsupported keywords, a missing file under `-e`);
 //! - parts this build would silently ignore: a real server with a checker (health checking is
-//!   not wired yet; `-P` runs VRRP only and sidesteps it), a `vrrp_instance` (VRRP is not wired
-//!   yet; `-C` runs IPVS only), `lvs_sync_daemon` and `lvs_timeouts` (the IPVS actor does not
-//!   set them);
+//!   not wired yet; `-P` runs VRRP only and sidesteps it), `lvs_sync_daemon` and `lvs_timeouts`
+//!   (the IPVS actor does not set them);
+//! - VRRP settings the vrrp actor cannot run (`VrrpSetup::from_config`'s errors: `track_file`,
+//!   `auth_type AH`, ...), at the instance's or sync group's line;
 //! - virtual servers that do not map onto IPVS services (an oversized group range, ...).
 //!
 //! Refusing rather than running half the configuration is the rule: a checker that never runs
@@ -16,6 +17,7 @@ use crate::cli::Subsystems;
 use crate::load::Loaded;
 use holdfast_actors::ipvs::{IpvsConfig, StopPolicy};
 use holdfast_actors::supervisor::IpvsWish;
+use holdfast_actors::vrrp::{SetupError, VrrpSetup};
 use holdfast_core::config::diag::{Location, SourceMap};
 use holdfast_core::config::model::{required_ipvs_schedulers, Config, LvsFlushOnStop};
 use holdfast_core::ipvs::from_config::{desired_table, AllAlive, QuorumChange, QuorumStates};
@@ -26,6 +28,8 @@ use holdfast_core::modules::IpvsNeeds;
 pub struct Admitted {
     /// What IPVS should look like; `None` under `-P`.
     pub ipvs: Option<IpvsWish>,
+    /// The VRRP instances to run; `None` under `-C` or without any `vrrp_instance`.
+    pub vrrp: Option<VrrpSetup>,
     /// Quorum changes of this evaluation, to log.
     pub quorum_changes: Vec<QuorumChange>,
 }
@@ -49,18 +53,17 @@ pub fn admit(
     if ipvs_runs {
         refusals.extend(unavailable_ipvs_parts(config, map));
     }
-    if subsystems != Subsystems::CheckersOnly {
-        for instance in &config.instances {
-            refusals.push(at(
-                map,
-                instance.location,
-                format_args!(
-                    "vrrp_instance {}: VRRP is not available in this build yet (-C runs IPVS only)",
-                    instance.name
-                ),
-            ));
+    let vrrp = if subsystems != Subsystems::CheckersOnly && !config.instances.is_empty() {
+        match VrrpSetup::from_config(config) {
+            Ok(setup) => Some(setup),
+            Err(errors) => {
+                refusals.extend(errors.iter().map(|e| at(map, setup_location(config, e), e)));
+                None
+            }
         }
-    }
+    } else {
+        None
+    };
     let mut next_quorum = quorum.clone();
     let ipvs = if ipvs_runs {
         let desired = desired_table(config, &AllAlive, &mut next_quorum);
@@ -96,6 +99,7 @@ pub fn admit(
     };
     Ok(Admitted {
         ipvs,
+        vrrp,
         quorum_changes,
     })
 }
@@ -141,6 +145,37 @@ fn unavailable_ipvs_parts(config: &Config, map: &SourceMap) -> Vec<String> {
         out.push("lvs_timeouts: setting IPVS timeouts is not available in this build".into());
     }
     out
+}
+
+/// Where the instance or sync group a setup error names was written.
+fn setup_location(config: &Config, error: &SetupError) -> Option<Location> {
+    let instance = |name: &str| {
+        config
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.location)
+    };
+    let group = |name: &str| {
+        config
+            .sync_groups
+            .iter()
+            .find(|g| g.name == name)
+            .and_then(|g| g.location)
+    };
+    match error {
+        SetupError::MissingVrid { instance: i }
+        | SetupError::MissingInterface { instance: i }
+        | SetupError::BadPriority { instance: i }
+        | SetupError::BadInterval { instance: i, .. }
+        | SetupError::V2OverIpv6 { instance: i }
+        | SetupError::AuthAh { instance: i }
+        | SetupError::UnknownTrackScript { instance: i, .. } => instance(i),
+        SetupError::TrackFile { owner, .. } => instance(owner).or_else(|| group(owner)),
+        SetupError::UnknownMember { group: g, .. } | SetupError::TooManyMembers { group: g } => {
+            group(g)
+        }
+    }
 }
 
 /// `file:line: message`, or the message alone without a location.

@@ -1,6 +1,8 @@
 //! The holdfast daemon (`holdfast -f FILE -n -l ...`): load and admit the configuration, go to
 //! the background unless `-n`, write the pid files, and run the supervised actors on one
-//! `smol::LocalExecutor` under `smol::block_on` until TERM or INT.
+//! `smol::LocalExecutor` under `smol::block_on` until TERM or INT: the IPVS branch when the
+//! configuration has virtual servers (not under `-P`), the vrrp actor ([`vrrp_branch`]) when it
+//! has `vrrp_instance`s (not under `-C`).
 //!
 //! A configuration the daemon cannot run ([`admit`]) is refused before anything starts: each
 //! reason is logged as `file:line: message` and the process exits 2 after
@@ -16,6 +18,7 @@ pub mod pidfile;
 mod run;
 pub mod state;
 mod sys;
+pub mod vrrp_branch;
 
 use crate::cli::Options;
 use crate::load::load;

@@ -1,14 +1,18 @@
 //! The daemon's main task: starts the supervised actors for an admitted configuration, then
 //! loops over signals and supervisor events until TERM or INT.
 //!
-//! - Every supervisor event is logged once (the actors report changes, not retries) and folded
-//!   into [`State`].
+//! - Every supervisor event and every vrrp event is logged once (the actors report changes, not
+//!   retries); supervisor events are folded into [`State`].
 //! - HUP: the configuration is loaded and admitted again; a refused one is logged and the
 //!   running one kept; an unchanged one changes nothing; a changed one goes to the IPVS branch
-//!   (started now if the old configuration had no virtual servers).
-//! - USR1: the state dump to [`DUMP_PATH`](super::state::DUMP_PATH).
-//! - TERM/INT: the IPVS branch applies its stop policy while events are still read (the branch
-//!   waits on a full event channel), then the supervisor and its children are dropped.
+//!   (started now if the old configuration had no virtual servers) and to the VRRP branch
+//!   (started, reloaded or stopped; the actor keeps unchanged instances as they are).
+//! - USR1: the state dump to [`DUMP_PATH`](super::state::DUMP_PATH), with each VRRP instance's
+//!   state asked of the actor.
+//! - TERM/INT: VRRP stops first (priority-0 adverts so a backup takes over within Skew_Time, VIPs
+//!   removed), waited for at most [`VRRP_STOP_TIMEOUT`]; then the IPVS branch applies its stop
+//!   policy while events are still read (the branch waits on a full event channel), then the
+//!   supervisor and its children are dropped.
 //!
 //! Signals arrive through `async-signal` on smol's reactor: a self-pipe with a registered
 //! handler, read as a stream in this task, so no handler ever runs daemon code.
@@ -16,6 +20,7 @@
 use super::admit::{admit, Admitted};
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
+use super::vrrp_branch::{self, VrrpBranch};
 use crate::cli::Options;
 use crate::clock::MonotonicClock;
 use crate::ipvs::{LinuxIpvs, DEFAULT_TIMEOUT};
@@ -25,9 +30,10 @@ use async_signal::{Signal, Signals};
 use futures_lite::{future, StreamExt};
 use holdfast_actors::module_loader::LoaderSettings;
 use holdfast_actors::supervisor::{
-    IpvsHandle, IpvsParts, IpvsWish, RestartPolicy, Severity, Supervisor, SupervisorEvent,
-    EVENT_CAPACITY,
+    ChildName, IpvsHandle, IpvsParts, IpvsWish, RestartPolicy, Severity, Supervisor,
+    SupervisorEvent, EVENT_CAPACITY,
 };
+use holdfast_actors::vrrp::{VrrpEvent, VrrpSetup};
 use holdfast_core::ipvs::from_config::{QuorumChange, QuorumStates};
 use holdfast_core::time::Duration;
 use smol::channel::Receiver;
@@ -39,10 +45,20 @@ use std::rc::Rc;
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Extra loader rounds while the module tree is missing (boot-time mounts).
 const INDEX_RECHECK: Duration = Duration::from_secs(1);
+/// Longest wait for the vrrp actor's orderly stop (priority-0 adverts, VIPs removed, STOP
+/// scripts) at shutdown or when a reload removes every instance.
+const VRRP_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 enum Wake {
     Signal(Option<std::io::Result<Signal>>),
     Event(Result<SupervisorEvent, smol::channel::RecvError>),
+    Vrrp(VrrpEvent),
+}
+
+/// The running VRRP child and the setup it was last given.
+struct Vrrp {
+    branch: VrrpBranch,
+    setup: VrrpSetup,
 }
 
 /// Runs the daemon until TERM/INT; returns the exit code.
@@ -62,7 +78,8 @@ pub async fn run(
     };
     let clock = MonotonicClock::new();
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
-    let supervisor = Supervisor::new(executor, clock, RestartPolicy::default(), events_tx);
+    let mut supervisor = Supervisor::new(executor, clock, RestartPolicy::default(), events_tx);
+    let (vrrp_events_tx, vrrp_events) = smol::channel::bounded(vrrp_branch::EVENT_CAPACITY);
     let mut state = State::default();
     log_quorum(log, &admitted.quorum_changes);
     let mut wish = admitted.ipvs;
@@ -70,9 +87,19 @@ pub async fn run(
     if let Some(w) = wish.as_ref().filter(|w| !w.table.is_empty()) {
         ipvs = Some(start_ipvs(&supervisor, clock, w.clone()));
     }
+    let mut vrrp = admitted.vrrp.map(|setup| Vrrp {
+        branch: VrrpBranch::start(
+            &mut supervisor,
+            clock,
+            setup.clone(),
+            vrrp_events_tx.clone(),
+        ),
+        setup,
+    });
     log.info(format_args!(
-        "running: {} virtual services wanted",
-        wish.as_ref().map_or(0, |w| w.table.len())
+        "running: {} virtual services wanted, {} VRRP instances",
+        wish.as_ref().map_or(0, |w| w.table.len()),
+        vrrp.as_ref().map_or(0, |v| v.setup.instances.len())
     ));
 
     let mut events_open = true;
@@ -85,11 +112,19 @@ pub async fn run(
                 future::pending().await
             }
         };
-        match future::or(signal, event).await {
+        let vrrp_event = async {
+            match vrrp_events.recv().await {
+                Ok(e) => Wake::Vrrp(e),
+                // The daemon holds a sender: not reached.
+                Err(_) => future::pending().await,
+            }
+        };
+        match future::or(signal, future::or(event, vrrp_event)).await {
             Wake::Event(Ok(e)) => {
                 log.line(e.severity(), &e);
                 state.observe(&e);
             }
+            Wake::Vrrp(e) => log.line(vrrp_branch::severity(&e), &e),
             // The supervisor holds a sender until the end: not reached while it lives.
             Wake::Event(Err(_)) => events_open = false,
             Wake::Signal(Some(Ok(Signal::Term | Signal::Int))) => break,
@@ -108,9 +143,23 @@ pub async fn run(
                             log.warning(line);
                         }
                         log_quorum(log, &new.quorum_changes);
-                        if new.ipvs == wish {
+                        let vrrp_changed = vrrp.as_ref().map(|v| &v.setup) != new.vrrp.as_ref();
+                        if new.ipvs == wish && !vrrp_changed {
                             log.info("configuration unchanged");
                         } else {
+                            if vrrp_changed {
+                                vrrp = reload_vrrp(
+                                    &mut supervisor,
+                                    clock,
+                                    vrrp,
+                                    new.vrrp,
+                                    &vrrp_events_tx,
+                                    (&events, &vrrp_events),
+                                    log,
+                                    &mut state,
+                                )
+                                .await;
+                            }
                             let settings =
                                 |w: &Option<IpvsWish>| w.as_ref().map(|w| w.config.clone());
                             if ipvs.is_some() && settings(&new.ipvs) != settings(&wish) {
@@ -137,7 +186,11 @@ pub async fn run(
                 }
             }
             Wake::Signal(Some(Ok(Signal::Usr1))) => {
-                let text = state.render(&options.config_file, wish.as_ref());
+                let mut text = state.render(&options.config_file, wish.as_ref());
+                if let Some(v) = &vrrp {
+                    let status = v.branch.status().await;
+                    text.push_str(&vrrp_branch::render_status(status.as_ref()));
+                }
                 match write_dump(Path::new(DUMP_PATH), &text) {
                     Ok(()) => log.info(format_args!("state written to {DUMP_PATH}")),
                     Err(e) => log.error(format_args!("cannot write {DUMP_PATH}: {e}")),
@@ -153,12 +206,18 @@ pub async fn run(
     }
 
     log.info("stopping");
+    if let Some(v) = vrrp {
+        stop_vrrp(v, (&events, &vrrp_events), log, &mut state).await;
+    }
     if let Some(h) = ipvs {
         draining(&events, log, &mut state, h.shutdown()).await;
     }
     drop(supervisor);
     while let Ok(e) = events.try_recv() {
         log.line(e.severity(), &e);
+    }
+    while let Ok(e) = vrrp_events.try_recv() {
+        log.line(vrrp_branch::severity(&e), &e);
     }
     log.info("stopped");
     0
@@ -197,6 +256,77 @@ async fn draining(
         future::pending::<()>().await
     };
     future::or(work, drain).await;
+}
+
+/// The event channels the daemon reads: the supervisor's and the vrrp actor's.
+type EventChannels<'a> = (&'a Receiver<SupervisorEvent>, &'a Receiver<VrrpEvent>);
+
+/// Applies a changed VRRP setup: starts the child, reloads it, or stops it when no instance is
+/// left. Returns what runs afterwards.
+#[allow(clippy::too_many_arguments)]
+async fn reload_vrrp(
+    supervisor: &mut Supervisor<MonotonicClock>,
+    clock: MonotonicClock,
+    running: Option<Vrrp>,
+    new: Option<VrrpSetup>,
+    vrrp_events_tx: &smol::channel::Sender<VrrpEvent>,
+    channels: EventChannels<'_>,
+    log: &Log,
+    state: &mut State,
+) -> Option<Vrrp> {
+    match (running, new) {
+        (Some(v), Some(setup)) => {
+            v.branch.reload(setup.clone()).await;
+            Some(Vrrp {
+                branch: v.branch,
+                setup,
+            })
+        }
+        (None, Some(setup)) => Some(Vrrp {
+            branch: VrrpBranch::start(supervisor, clock, setup.clone(), vrrp_events_tx.clone()),
+            setup,
+        }),
+        (Some(v), None) => {
+            stop_vrrp(v, channels, log, state).await;
+            None
+        }
+        (None, None) => None,
+    }
+}
+
+/// Stops the VRRP child and waits (at most [`VRRP_STOP_TIMEOUT`]) for its `Stopped` event,
+/// logging every event meanwhile.
+async fn stop_vrrp(vrrp: Vrrp, channels: EventChannels<'_>, log: &Log, state: &mut State) {
+    let (events, vrrp_events) = channels;
+    let child = ChildName::Named(vrrp_branch::CHILD);
+    let stopped = async {
+        vrrp.branch.shutdown().await;
+        loop {
+            let sup = async { events.recv().await.map(Ok) };
+            let vr = async { vrrp_events.recv().await.map(Err) };
+            match future::or(sup, vr).await {
+                Ok(Ok(e)) => {
+                    log.line(e.severity(), &e);
+                    state.observe(&e);
+                    if e == (SupervisorEvent::Stopped { child }) {
+                        return true;
+                    }
+                }
+                Ok(Err(e)) => log.line(vrrp_branch::severity(&e), &e),
+                Err(_) => return false,
+            }
+        }
+    };
+    let timeout = async {
+        smol::Timer::after(VRRP_STOP_TIMEOUT).await;
+        false
+    };
+    if !future::or(stopped, timeout).await {
+        log.warning(format_args!(
+            "VRRP did not stop within {} ms",
+            VRRP_STOP_TIMEOUT.as_millis()
+        ));
+    }
 }
 
 fn log_quorum(log: &Log, changes: &[QuorumChange]) {

@@ -116,26 +116,40 @@ virtual_server 192.0.2.10 80 {
         vrrp_only.admit(),
         Ok(Admitted {
             ipvs: None,
+            vrrp: None,
             quorum_changes: Vec::new()
         })
     );
 }
 
 #[test]
-fn vrrp_instances_and_unsupported_keywords_are_refused() {
-    let c = Conf::new(
-        "vrrp",
-        "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n",
+fn vrrp_instances_run_unless_ipvs_only_and_what_vrrp_cannot_run_is_refused_at_its_line() {
+    let instance = "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+    let c = Conf::new("vrrp", instance, &[]);
+    let a = c.admit().expect("VRRP runs");
+    let setup = a.vrrp.expect("a VRRP setup");
+    assert_eq!(setup.instances.len(), 1);
+    assert_eq!(
+        setup.instances.first().map(|i| i.name.as_str()),
+        Some("VI_1")
+    );
+    let ipvs_only = Conf::new("vrrp-c", instance, &["-C"]);
+    assert_eq!(ipvs_only.admit().map(|a| a.vrrp), Ok(None));
+
+    let ah = Conf::new(
+        "vrrp-ah",
+        "\nvrrp_instance VI_2 {\n  interface lo\n  virtual_router_id 52\n  authentication {\n    auth_type AH\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    192.0.2.2/24\n  }\n}\n",
         &[],
     );
-    let reasons = c.admit().expect_err("refused");
+    let reasons = ah.admit().expect_err("refused");
     assert!(
         reasons.contains(&format!(
-            "{}:1: vrrp_instance VI_1: VRRP is not available in this build yet (-C runs IPVS only)",
-            c.file()
+            "{}:2: (VI_2) auth_type AH is not supported",
+            ah.file()
         )),
         "{reasons:?}"
     );
+
     let c = Conf::new("sync", "global_defs {\n  lvs_sync_daemon lo\n}\n", &[]);
     let reasons = c.admit().expect_err("refused");
     assert!(
