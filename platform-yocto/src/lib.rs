@@ -10,3 +10,4 @@
 pub mod console;
 pub mod events;
 pub mod snapshot;
+pub mod watchdog;
