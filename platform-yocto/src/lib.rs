@@ -7,6 +7,7 @@
 //! [`events::Event`], and the supervisor's view of its actors only through
 //! [`watchdog::Liveness`].
 
+pub mod bootlog;
 pub mod console;
 pub mod events;
 pub mod snapshot;
