@@ -372,3 +372,19 @@ fn a_second_console_on_the_same_handle_is_refused() {
     assert!(err.to_string().contains("already running"), "{err}");
     console.stop().expect("console stops cleanly");
 }
+
+#[test]
+fn a_terminal_that_goes_away_does_not_end_the_console() {
+    let term = Terminal::open();
+    let handle = ConsoleHandle::new();
+    let console = start(&term, &handle);
+    // Close the master: the slave side is hung up, reads give EIO and writes fail.
+    drop(term);
+    for i in 0..200 {
+        handle.event(Level::Info, "t", format_args!("nobody reads {i}"));
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    console
+        .stop()
+        .expect("the console kept running through the hang-up and stops cleanly");
+}

@@ -76,8 +76,10 @@ impl TtyDevice {
 
     fn configure(&self, settings: TtySettings) -> io::Result<()> {
         let mut t = termios::tcgetattr(&self.fd)?;
-        t.local_modes |=
-            LocalModes::ICANON | LocalModes::ECHO | LocalModes::ECHOE | LocalModes::ISIG;
+        t.local_modes |= LocalModes::ICANON | LocalModes::ECHO | LocalModes::ECHOE;
+        // Ctrl-C on the console must not become a signal (there is no process group to get it
+        // under O_NOCTTY anyway); it arrives as a byte and the line is rejected as malformed.
+        t.local_modes &= !LocalModes::ISIG;
         // A serial terminal sends CR for Enter; the console takes either, but canonical mode
         // only completes a line on NL.
         t.input_modes |= InputModes::ICRNL;
@@ -135,10 +137,13 @@ impl Read for TtyDevice {
 
 impl Write for TtyDevice {
     /// Waits while the device is full (a slow or absent reader), giving up only when stopped.
+    /// Output to a hung-up terminal (EIO) is discarded: nobody is there to read it, and the
+    /// console must survive until someone is.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         loop {
             match rustix::io::write(&self.fd, buf) {
                 Ok(n) => return Ok(n),
+                Err(Errno::IO) => return Ok(buf.len()),
                 Err(Errno::INTR) => {}
                 Err(Errno::AGAIN) => {
                     if self.stop.load(Ordering::Relaxed) {
