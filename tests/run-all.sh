@@ -59,6 +59,7 @@ step "system tests" system_tests
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
 step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh
+step "real kernel (QEMU): holdfast daemon cold boot" bash tests/vm/vm-cold-boot.sh
 step "Yocto layer checks" bash tests/meta/run.sh
 step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
 

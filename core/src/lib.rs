@@ -15,6 +15,7 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod checker;
 pub mod config;
 pub mod fnmatch;
 pub mod ipvs;

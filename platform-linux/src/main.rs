@@ -1,8 +1,8 @@
 //! The `holdfast` binary: parses keepalived's command line and dispatches to the config test or
-//! the daemon.
+//! the daemon ([`holdfast_linux::daemon`]).
 
 use holdfast_linux::cli::{self, Command};
-use holdfast_linux::config_test;
+use holdfast_linux::{config_test, daemon};
 
 fn main() {
     let command = match cli::parse(std::env::args_os().skip(1)) {
@@ -26,12 +26,7 @@ fn main() {
             0
         }
         Command::Run(options) if options.config_test.is_some() => config_test::run(&options),
-        Command::Run(_) => {
-            // The daemon (VRRP, checkers, IPVS under one supervisor) is built by issues 5-7; until
-            // then refusing to start is the honest answer, and an init script sees a failure.
-            eprintln!("holdfast: the daemon is not available in this build yet; use -t to check a configuration");
-            1
-        }
+        Command::Run(options) => daemon::run(&options),
     };
     std::process::exit(code);
 }

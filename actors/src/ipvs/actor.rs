@@ -2,10 +2,10 @@
 //! or the next pass's deadline, and the handlers in [`reconcile`](super::reconcile) do the work.
 
 use super::backoff::Backoff;
-use super::clock::IpvsClock;
 use super::report::{IpvsReport, ServiceStatus};
 use super::{IpvsConfig, IpvsMsg};
 use crate::gate::ModulesReady;
+use crate::ports::clock::Clock;
 use crate::ports::ipvs::Ipvs;
 use async_channel::{Receiver, Sender};
 use futures_lite::FutureExt;
@@ -47,7 +47,7 @@ pub struct IpvsCounters {
 
 /// The ipvs actor: keeps the kernel's IPVS table equal to the desired one.
 #[must_use = "the actor does nothing until `run` is awaited"]
-pub struct IpvsActor<P: Ipvs, C: IpvsClock> {
+pub struct IpvsActor<P: Ipvs, C: Clock> {
     pub(super) port: P,
     pub(super) clock: C,
     pub(super) gate: ModulesReady,
@@ -69,7 +69,7 @@ pub struct IpvsActor<P: Ipvs, C: IpvsClock> {
     pub(super) counters: IpvsCounters,
 }
 
-impl<P: Ipvs, C: IpvsClock> IpvsActor<P, C> {
+impl<P: Ipvs, C: Clock> IpvsActor<P, C> {
     /// Creates the actor. The [`ModulesReady`] proof is what makes "talk to IPVS before its
     /// modules are loaded" fail to compile: only the module loader creates one, so outside this
     /// crate there is no way to make the argument:

@@ -1,9 +1,9 @@
-//! An in-memory IPVS kernel and a virtual clock for the ipvs actor's tests. The kernel follows
+//! An in-memory IPVS kernel and a jumping virtual clock for the ipvs actor's tests. The kernel follows
 //! the real one's rules (ESRCH for a missing service, EEXIST, ENOENT for a missing scheduler or
 //! real server and for every request with a stale family id) and maps errnos with the port's own
 //! [`IpvsError::from_errno`], so the actor is tested against the same errors Linux gives.
 
-use super::IpvsClock;
+use crate::ports::clock::Clock;
 use crate::ports::ipvs::{Call, Ipvs, IpvsError};
 use holdfast_core::ipvs::codec::{DecodeError, Errno, Info, Version};
 use holdfast_core::ipvs::{FamilyId, Op, ServiceKey, Table};
@@ -178,25 +178,30 @@ impl Ipvs for FakeKernel {
     }
 }
 
-/// Virtual time: `now` moves only when a test sets it or the actor sleeps. Sleeping jumps to the
-/// deadline and yields once, as a real timer would, so other futures of the test get to run.
+/// Virtual time that jumps: `now` moves when a test sets it or when the actor sleeps. Sleeping
+/// jumps to the deadline and yields once, as a real timer would, so the other futures of a test
+/// get to run. (The shared [`crate::ports::clock::FakeClock`] waits for the test instead; this one
+/// lets the actor's own loop run to completion in one `block_on`.)
 #[derive(Debug, Clone, Default)]
-pub struct FakeClock(pub Rc<Cell<Instant>>);
+pub struct JumpClock(pub Rc<Cell<Instant>>);
 
-impl FakeClock {
+impl JumpClock {
     /// Moves time to `at` (never backwards).
     pub fn set(&self, at: Instant) {
         self.0.set(self.0.get().max(at));
     }
 }
 
-impl IpvsClock for FakeClock {
+impl Clock for JumpClock {
     fn now(&self) -> Instant {
         self.0.get()
     }
 
-    async fn sleep_until(&self, deadline: Instant) {
-        self.set(deadline);
-        futures_lite::future::yield_now().await;
+    fn sleep_until(&self, deadline: Instant) -> impl std::future::Future<Output = ()> {
+        let clock = self.clone();
+        async move {
+            clock.set(deadline);
+            futures_lite::future::yield_now().await;
+        }
     }
 }

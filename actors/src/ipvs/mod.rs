@@ -23,18 +23,16 @@
 
 mod actor;
 mod backoff;
-mod clock;
 pub mod reconcile;
 mod report;
 
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 #[cfg(test)]
 mod tests;
 
 pub use actor::{Flow, IpvsActor, IpvsCounters};
 pub use backoff::Backoff;
-pub use clock::IpvsClock;
 pub use report::{IpvsReport, ServiceStatus};
 
 use crate::gate::ModulesReady;

@@ -12,9 +12,9 @@
 //!   are skipped when its creation failed, and the other services are programmed.
 
 use super::actor::IpvsActor;
-use super::clock::IpvsClock;
 use super::report::{IpvsReport, ServiceStatus};
 use super::StopPolicy;
+use crate::ports::clock::Clock;
 use crate::ports::ipvs::{Ipvs, IpvsError};
 use holdfast_core::ipvs::{plan, FamilyId, Op, ServiceKey, Table};
 use holdfast_core::time::Instant;
@@ -28,7 +28,7 @@ enum Abort {
     StaleFamily,
 }
 
-impl<P: Ipvs, C: IpvsClock> IpvsActor<P, C> {
+impl<P: Ipvs, C: Clock> IpvsActor<P, C> {
     /// One reconcile pass. Always leaves `next_pass` set: the re-dump interval after a complete
     /// pass, the backoff delay after an aborted one.
     pub(super) async fn pass(&mut self) {

@@ -109,7 +109,7 @@ impl fmt::Display for IpvsReport {
                     "IPVS table drifted from the configuration; {ops} changes restored it"
                 )
             }
-            IpvsReport::Stopped => f.write_str("IPVS actor stopped"),
+            IpvsReport::Stopped => f.write_str("IPVS stop policy applied"),
         }
     }
 }

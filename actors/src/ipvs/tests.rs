@@ -2,7 +2,7 @@
 //! there yet, re-resolve on a stale id, drift repair, missing schedulers, error isolation, bad
 //! replies, ownership and the stop policies.
 
-use super::fake::{FakeClock, FakeKernel};
+use super::fake::{FakeKernel, JumpClock};
 use super::*;
 use crate::ports::ipvs::IpvsError;
 use async_channel::Receiver;
@@ -46,9 +46,9 @@ fn table(spec: &[Spec<'_>]) -> Table {
 }
 
 struct Rig {
-    actor: IpvsActor<FakeKernel, FakeClock>,
+    actor: IpvsActor<FakeKernel, JumpClock>,
     kernel: FakeKernel,
-    clock: FakeClock,
+    clock: JumpClock,
     reports: Receiver<IpvsReport>,
 }
 
@@ -57,7 +57,7 @@ fn rig(gate: &[&str], kernel: FakeKernel, config: IpvsConfig) -> Rig {
 }
 
 fn rig_with_capacity(gate: &[&str], kernel: FakeKernel, config: IpvsConfig, cap: usize) -> Rig {
-    let clock = FakeClock::default();
+    let clock = JumpClock::default();
     let (tx, reports) = async_channel::bounded(cap);
     let actor = IpvsActor::new(
         ModulesReady::for_tests(gate),
@@ -434,7 +434,7 @@ fn flush_at_start_and_remove_owned_on_stop() {
     assert_eq!(r.kernel_table(), table(&[(9, "rr", &[])]));
     assert_eq!(
         r.drain().last().map(String::as_str),
-        Some("IPVS actor stopped")
+        Some("IPVS stop policy applied")
     );
     assert_eq!(
         r.kernel

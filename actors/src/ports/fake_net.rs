@@ -26,8 +26,10 @@ use std::io;
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 
-/// Packets one fake socket holds before it drops new ones.
-pub const SOCKET_QUEUE: usize = 64;
+/// Packets one fake socket holds before it drops new ones. Sized like a default Linux receive
+/// buffer (about 212 KiB holds some 2,000 adverts), so 100 masters advertising in the same
+/// millisecond do not overflow it where a real kernel would not.
+pub const SOCKET_QUEUE: usize = 2048;
 /// Link events one subscription holds before it reports
 /// [`LinkEvent::Overrun`](super::vrrp_net::LinkEvent::Overrun).
 pub const EVENT_QUEUE: usize = 64;

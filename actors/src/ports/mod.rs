@@ -7,4 +7,6 @@ pub mod clock;
 pub mod fake_net;
 pub mod ipvs;
 pub mod kernel_modules;
+pub mod notify;
+pub mod probe;
 pub mod vrrp_net;

@@ -9,6 +9,7 @@
 pub mod codec;
 mod dest;
 mod family;
+pub mod from_config;
 mod plan;
 mod service;
 mod table;

@@ -8,10 +8,10 @@
 //! which it returns `Timeout`; the socket is non-blocking under smol, so a silent kernel never
 //! stalls the executor.
 
-mod clock;
 mod transport;
 
-pub use clock::MonotonicClock;
+/// The clock the IPVS actor runs on moved to [`crate::clock`]; kept here for existing callers.
+pub use crate::clock::MonotonicClock;
 
 use holdfast_actors::ports::ipvs::{Call, Ipvs, IpvsError};
 use holdfast_core::ipvs::codec::{

@@ -1,0 +1,257 @@
+//! The tracker actor: runs `vrrp_script`s on their intervals, polls `track_file`s, takes
+//! interface states from the daemon, and publishes each instance's [`TrackEvent`] when it
+//! changes.
+//!
+//! Scripts run as keepalived runs them: the first run at start, then every `interval` counted
+//! from the previous start; a run that is still going when the next is due makes that one be
+//! skipped; each run may take `timeout` (0: the interval) before it is killed. `track_file`s are
+//! read at start and every [`FILE_POLL`] (keepalived uses inotify; a changed number is seen
+//! within one poll here). `init_file` (creating the file) is not done by this actor.
+
+use super::run::run_script;
+use super::TrackMsg;
+use crate::ports::clock::Clock;
+use crate::ports::probe::{Probe, ScriptRun};
+use async_channel::{Receiver, Sender};
+use futures_lite::FutureExt;
+use holdfast_core::checker::{evaluate, ScriptHealth, ScriptState, Sources, TrackEvent, TrackPlan};
+use holdfast_core::time::{Duration, Instant};
+use holdfast_core::vrrp::TrackStatus;
+use smol::{LocalExecutor, Task};
+use std::rc::Rc;
+
+/// How often `track_file`s are read again.
+pub const FILE_POLL: Duration = Duration::from_secs(1);
+
+/// Counters for the status page; they only grow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackCounters {
+    /// Script runs started.
+    pub runs: u64,
+    /// Runs skipped because the previous one was still going.
+    pub skipped: u64,
+    /// Events published.
+    pub events: u64,
+}
+
+struct Script {
+    state: ScriptState,
+    next: Instant,
+    task: Option<Task<()>>,
+}
+
+/// The tracker actor.
+#[must_use = "the actor does nothing until `run` is awaited"]
+pub struct TrackActor<P: Probe + 'static, C: Clock + Clone + 'static> {
+    port: Rc<P>,
+    clock: C,
+    events: Sender<TrackEvent>,
+    plan: TrackPlan,
+    scripts: Vec<Script>,
+    interfaces: Vec<Option<bool>>,
+    files: Vec<i64>,
+    next_file_poll: Instant,
+    sent: Vec<Option<(TrackStatus, bool)>>,
+    counters: TrackCounters,
+}
+
+impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
+    /// Creates the actor for `plan` (from `holdfast_core::checker::track_plan`).
+    pub fn new(plan: TrackPlan, port: P, clock: C, events: Sender<TrackEvent>) -> Self {
+        let now = clock.now();
+        let scripts = plan
+            .scripts
+            .iter()
+            .map(|s| Script {
+                state: ScriptState::new(s.rise, s.fall, s.init_fail),
+                next: now,
+                task: None,
+            })
+            .collect();
+        TrackActor {
+            port: Rc::new(port),
+            clock,
+            events,
+            interfaces: vec![None; plan.interfaces.len()],
+            files: vec![0; plan.files.len()],
+            sent: vec![None; plan.instances.len()],
+            scripts,
+            next_file_poll: now,
+            plan,
+            counters: TrackCounters::default(),
+        }
+    }
+
+    /// Runs until [`TrackMsg::Shutdown`], until every sender of `inbox` is gone, or until the
+    /// event receiver is gone.
+    pub async fn run(mut self, inbox: Receiver<TrackMsg>) -> TrackCounters {
+        let ex = LocalExecutor::new();
+        ex.run(self.drive(&ex, inbox)).await;
+        // Dropping the tasks drops the port futures, which kill their scripts.
+        self.scripts.iter_mut().for_each(|s| s.task = None);
+        self.counters
+    }
+
+    async fn drive(&mut self, ex: &LocalExecutor<'static>, inbox: Receiver<TrackMsg>) {
+        let (done_tx, done_rx) = async_channel::bounded::<(usize, bool)>(self.scripts.len().max(1));
+        self.poll_files().await;
+        if !self.publish(true).await {
+            return;
+        }
+        loop {
+            self.start_due(ex, &done_tx);
+            let deadline = self
+                .scripts
+                .iter()
+                .map(|s| s.next)
+                .chain(Some(self.next_file_poll).filter(|_| !self.files.is_empty()))
+                .min();
+            let wake = async { Wake::Msg(inbox.recv().await.ok()) }
+                .or(async {
+                    done_rx
+                        .recv()
+                        .await
+                        .map_or(Wake::Timer, |(i, ok)| Wake::Done(i, ok))
+                })
+                .or(async {
+                    match deadline {
+                        Some(d) => self.clock.sleep_until(d).await,
+                        None => std::future::pending().await,
+                    }
+                    Wake::Timer
+                })
+                .await;
+            let changed = match wake {
+                Wake::Msg(Some(TrackMsg::Interface { name, up })) => {
+                    let mut changed = false;
+                    for (n, state) in self.plan.interfaces.iter().zip(self.interfaces.iter_mut()) {
+                        if *n == name && *state != Some(up) {
+                            *state = Some(up);
+                            changed = true;
+                        }
+                    }
+                    changed
+                }
+                Wake::Msg(Some(TrackMsg::Snapshot)) => {
+                    if !self.publish(true).await {
+                        return;
+                    }
+                    false
+                }
+                Wake::Msg(Some(TrackMsg::Shutdown) | None) => return,
+                Wake::Done(i, ok) => {
+                    // Results that arrived together make one status change, not several.
+                    let mut changed = self.handle_done(i, ok);
+                    while let Ok((i, ok)) = done_rx.try_recv() {
+                        changed |= self.handle_done(i, ok);
+                    }
+                    changed
+                }
+                Wake::Timer => {
+                    if !self.files.is_empty() && self.clock.now() >= self.next_file_poll {
+                        self.poll_files().await
+                    } else {
+                        false
+                    }
+                }
+            };
+            if changed && !self.publish(false).await {
+                return;
+            }
+        }
+    }
+
+    fn start_due(&mut self, ex: &LocalExecutor<'static>, done: &Sender<(usize, bool)>) {
+        let now = self.clock.now();
+        for (i, (script, conf)) in self.scripts.iter_mut().zip(&self.plan.scripts).enumerate() {
+            if script.next > now {
+                continue;
+            }
+            let interval = conf.interval.max(Duration::from_millis(1));
+            // Catch up without a burst: the next run is the first interval boundary after now.
+            while script.next <= now {
+                script.next += interval;
+            }
+            if script.task.is_some() {
+                self.counters.skipped += 1;
+                continue;
+            }
+            self.counters.runs += 1;
+            let run = ScriptRun {
+                args: conf.script.args.clone(),
+                user: conf.user.clone(),
+                timeout: if conf.timeout == Duration::ZERO {
+                    conf.interval
+                } else {
+                    conf.timeout
+                },
+            };
+            let (port, clock, done) = (self.port.clone(), self.clock.clone(), done.clone());
+            script.task = Some(ex.spawn(async move {
+                let exit = run_script(&*port, &clock, &run).await;
+                let _ = done.send((i, exit.is_zero())).await;
+            }));
+        }
+    }
+
+    /// Takes script `i`'s result; true when its health changed.
+    fn handle_done(&mut self, i: usize, ok: bool) -> bool {
+        match self.scripts.get_mut(i) {
+            Some(s) => {
+                s.task = None;
+                s.state.handle(ok).is_some()
+            }
+            None => false,
+        }
+    }
+
+    /// Reads every file; true when a value changed.
+    async fn poll_files(&mut self) -> bool {
+        self.next_file_poll = self.clock.now() + FILE_POLL;
+        let mut changed = false;
+        for (file, value) in self.plan.files.iter().zip(self.files.iter_mut()) {
+            let v = self.port.read_number(&file.file).await.unwrap_or(0);
+            if *value != v {
+                *value = v;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Sends the instances whose status changed (all of them with `all`); false when the event
+    /// receiver is gone.
+    async fn publish(&mut self, all: bool) -> bool {
+        let health: Vec<ScriptHealth> = self.scripts.iter().map(|s| s.state.health()).collect();
+        let sources = Sources {
+            scripts: &health,
+            interfaces: &self.interfaces,
+            files: &self.files,
+        };
+        let mut out = Vec::new();
+        for (inst, sent) in self.plan.instances.iter().zip(self.sent.iter_mut()) {
+            let now = evaluate(&inst.lines, &sources);
+            if all || *sent != Some(now) {
+                *sent = Some(now);
+                out.push(TrackEvent {
+                    instance: inst.instance.clone(),
+                    status: now.0,
+                    initialising: now.1,
+                });
+            }
+        }
+        for event in out {
+            self.counters.events += 1;
+            if self.events.send(event).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+enum Wake {
+    Msg(Option<TrackMsg>),
+    Done(usize, bool),
+    Timer,
+}

@@ -1,0 +1,155 @@
+//! Whether the daemon may run a loaded configuration, and what it then asks of IPVS.
+//!
+//! Refused, each reason one `file:line: message` line:
+//! - every diagnostic whose class cannot run (`Class::daemon_can_run`: aborts, cannot-run
+//!   errors, unsupported keywords, a missing file under `-e`);
+//! - parts this build would silently ignore: a real server with a checker (health checking is
+//!   not wired yet; `-P` runs VRRP only and sidesteps it), a `vrrp_instance` (VRRP is not wired
+//!   yet; `-C` runs IPVS only), `lvs_sync_daemon` and `lvs_timeouts` (the IPVS actor does not
+//!   set them);
+//! - virtual servers that do not map onto IPVS services (an oversized group range, ...).
+//!
+//! Refusing rather than running half the configuration is the rule: a checker that never runs
+//! keeps a dead real server in the pool.
+
+use crate::cli::Subsystems;
+use crate::load::Loaded;
+use holdfast_actors::ipvs::{IpvsConfig, StopPolicy};
+use holdfast_actors::supervisor::IpvsWish;
+use holdfast_core::config::diag::{Location, SourceMap};
+use holdfast_core::config::model::{required_ipvs_schedulers, Config, LvsFlushOnStop};
+use holdfast_core::ipvs::from_config::{desired_table, AllAlive, QuorumChange, QuorumStates};
+use holdfast_core::modules::IpvsNeeds;
+
+/// A configuration the daemon runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// What IPVS should look like; `None` under `-P`.
+    pub ipvs: Option<IpvsWish>,
+    /// Quorum changes of this evaluation, to log.
+    pub quorum_changes: Vec<QuorumChange>,
+}
+
+/// Judges `loaded` for `subsystems`. On success `quorum` holds the new quorum states; on
+/// refusal it is unchanged and the reasons are returned.
+pub fn admit(
+    loaded: &Loaded,
+    subsystems: Subsystems,
+    quorum: &mut QuorumStates,
+) -> Result<Admitted, Vec<String>> {
+    let map = &loaded.sources;
+    let config = &loaded.config;
+    let mut refusals: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| !d.class.daemon_can_run())
+        .map(|d| d.display(map).to_string())
+        .collect();
+    let ipvs_runs = subsystems != Subsystems::VrrpOnly;
+    if ipvs_runs {
+        refusals.extend(unavailable_ipvs_parts(config, map));
+    }
+    if subsystems != Subsystems::CheckersOnly {
+        for instance in &config.instances {
+            refusals.push(at(
+                map,
+                instance.location,
+                format_args!(
+                    "vrrp_instance {}: VRRP is not available in this build yet (-C runs IPVS only)",
+                    instance.name
+                ),
+            ));
+        }
+    }
+    let mut next_quorum = quorum.clone();
+    let ipvs = if ipvs_runs {
+        let desired = desired_table(config, &AllAlive, &mut next_quorum);
+        for p in &desired.problems {
+            refusals.push(at(map, p.location, &p.message));
+        }
+        match IpvsNeeds::new(required_ipvs_schedulers(config), []) {
+            Ok(needs) => Some((desired, needs)),
+            Err(bad) => {
+                for b in bad {
+                    refusals.push(format!("scheduler {}: no module name: {}", b.name, b.error));
+                }
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if !refusals.is_empty() {
+        return Err(refusals);
+    }
+    *quorum = next_quorum;
+    let (ipvs, quorum_changes) = match ipvs {
+        Some((desired, needs)) => (
+            Some(IpvsWish {
+                table: desired.table,
+                needs,
+                config: ipvs_config(config),
+            }),
+            desired.quorum_changes,
+        ),
+        None => (None, Vec::new()),
+    };
+    Ok(Admitted {
+        ipvs,
+        quorum_changes,
+    })
+}
+
+/// The IPVS actor's settings from `global_defs`: `lvs_flush` flushes once at start;
+/// `lvs_flush_on_stop` flushes everything at stop, otherwise holdfast removes the services it
+/// programmed (keepalived's default, and `lvs_flush_on_stop VS`).
+pub fn ipvs_config(config: &Config) -> IpvsConfig {
+    IpvsConfig {
+        flush_at_start: config.global.lvs_flush,
+        on_stop: match config.global.lvs_flush_on_stop {
+            LvsFlushOnStop::Full => StopPolicy::FlushAll,
+            LvsFlushOnStop::No | LvsFlushOnStop::Vs => StopPolicy::RemoveOwned,
+        },
+        ..IpvsConfig::default()
+    }
+}
+
+fn unavailable_ipvs_parts(config: &Config, map: &SourceMap) -> Vec<String> {
+    let mut out = Vec::new();
+    for vs in &config.virtual_servers {
+        for rs in &vs.real_servers {
+            for checker in &rs.checkers {
+                out.push(at(
+                    map,
+                    rs.location,
+                    format_args!(
+                        "{}: health checking is not available in this build (-P runs VRRP only)",
+                        checker.kind.keyword()
+                    ),
+                ));
+            }
+        }
+    }
+    if config.global.lvs_sync_daemon.is_some() {
+        out.push(
+            "lvs_sync_daemon: IPVS connection synchronisation is not available in this build"
+                .into(),
+        );
+    }
+    let t = config.global.lvs_timeouts;
+    if t.tcp.is_some() || t.tcp_fin.is_some() || t.udp.is_some() {
+        out.push("lvs_timeouts: setting IPVS timeouts is not available in this build".into());
+    }
+    out
+}
+
+/// `file:line: message`, or the message alone without a location.
+fn at(map: &SourceMap, location: Option<Location>, message: impl std::fmt::Display) -> String {
+    match location {
+        Some(l) => format!("{}:{}: {message}", map.name(l.file), l.line),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

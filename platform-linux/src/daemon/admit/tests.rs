@@ -1,0 +1,161 @@
+//! Admission on configurations read from files: what runs, what is refused and how the reason
+//! reads, and what IPVS is asked for.
+
+use super::*;
+use crate::cli::{parse, Command, Options};
+use crate::load::load;
+use holdfast_core::ipvs::ServiceKey;
+
+struct Conf {
+    dir: std::path::PathBuf,
+    options: Options,
+}
+
+impl Conf {
+    fn new(name: &str, text: &str, args: &[&str]) -> Conf {
+        let dir =
+            std::env::temp_dir().join(format!("holdfast-admit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("keepalived.conf");
+        std::fs::write(&file, text).expect("config");
+        let mut all = vec!["-f", file.to_str().unwrap_or_default()];
+        all.extend_from_slice(args);
+        let options = match parse(all.iter().copied()) {
+            Ok(Command::Run(o)) => o,
+            other => panic!("{other:?}"),
+        };
+        Conf { dir, options }
+    }
+
+    fn admit(&self) -> Result<Admitted, Vec<String>> {
+        admit(
+            &load(&self.options),
+            self.options.subsystems,
+            &mut QuorumStates::new(),
+        )
+    }
+
+    fn file(&self) -> String {
+        self.dir.join("keepalived.conf").display().to_string()
+    }
+}
+
+impl Drop for Conf {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const RR_WRR: &str = "\
+global_defs {
+  lvs_flush_on_stop
+}
+virtual_server 192.0.2.10 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 198.51.100.1 80 {
+  }
+}
+virtual_server 192.0.2.11 80 {
+  lb_algo wrr
+  lb_kind DR
+  protocol TCP
+  real_server 198.51.100.2 80 {
+    weight 3
+  }
+}
+";
+
+#[test]
+fn rr_and_wrr_virtual_servers_are_admitted_with_their_modules() {
+    let c = Conf::new("ok", RR_WRR, &[]);
+    let a = c.admit().expect("admitted");
+    let wish = a.ipvs.expect("IPVS runs");
+    assert_eq!(wish.table.len(), 2);
+    let modules: Vec<String> = wish
+        .needs
+        .modules()
+        .iter()
+        .map(|m| m.as_str().to_string())
+        .collect();
+    assert_eq!(modules, ["ip_vs", "ip_vs_rr", "ip_vs_wrr"]);
+    assert_eq!(wish.config.on_stop, StopPolicy::FlushAll);
+    assert_eq!(a.quorum_changes.len(), 2);
+    assert!(wish
+        .table
+        .keys()
+        .all(|k| matches!(k, ServiceKey::Addr { port: 80, .. })));
+}
+
+#[test]
+fn a_checker_is_refused_with_its_place_unless_vrrp_only() {
+    let text = "\
+virtual_server 192.0.2.10 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 198.51.100.1 80 {
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+}
+";
+    let c = Conf::new("checker", text, &[]);
+    assert_eq!(
+        c.admit(),
+        Err(vec![format!(
+            "{}:5: TCP_CHECK: health checking is not available in this build (-P runs VRRP only)",
+            c.file()
+        )])
+    );
+    let vrrp_only = Conf::new("checker-p", text, &["-P"]);
+    assert_eq!(
+        vrrp_only.admit(),
+        Ok(Admitted {
+            ipvs: None,
+            quorum_changes: Vec::new()
+        })
+    );
+}
+
+#[test]
+fn vrrp_instances_and_unsupported_keywords_are_refused() {
+    let c = Conf::new(
+        "vrrp",
+        "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n",
+        &[],
+    );
+    let reasons = c.admit().expect_err("refused");
+    assert!(
+        reasons.contains(&format!(
+            "{}:1: vrrp_instance VI_1: VRRP is not available in this build yet (-C runs IPVS only)",
+            c.file()
+        )),
+        "{reasons:?}"
+    );
+    let c = Conf::new("sync", "global_defs {\n  lvs_sync_daemon lo\n}\n", &[]);
+    let reasons = c.admit().expect_err("refused");
+    assert!(
+        reasons.iter().any(|r| r.contains("lvs_sync_daemon")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn a_missing_file_runs_empty_as_keepalived_does_but_not_under_e() {
+    let mut c = Conf::new("missing", "", &[]);
+    c.options.config_file = c.dir.join("nope.conf");
+    let a = c
+        .admit()
+        .expect("keepalived runs with an empty configuration");
+    assert!(a.ipvs.is_some_and(|w| w.table.is_empty()));
+    c.options.missing_include_is_fatal = true;
+    let reasons = c.admit().expect_err("refused under -e");
+    assert!(
+        reasons.iter().any(|r| r.contains("nope.conf")),
+        "{reasons:?}"
+    );
+}

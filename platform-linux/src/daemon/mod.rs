@@ -1,0 +1,109 @@
+//! The holdfast daemon (`holdfast -f FILE -n -l ...`): load and admit the configuration, go to
+//! the background unless `-n`, write the pid files, and run the supervised actors on one
+//! `smol::LocalExecutor` under `smol::block_on` until TERM or INT.
+//!
+//! A configuration the daemon cannot run ([`admit`]) is refused before anything starts: each
+//! reason is logged as `file:line: message` and the process exits 2 after
+//! [`REFUSAL_BACKOFF`], because init's respawn has no rate limit (FIELD-NOTES §7).
+//!
+//! Threads: the executor is this thread; smol's reactor adds its one `async-io` thread and the
+//! kernel-module port runs module loads on the `blocking` pool, capped at
+//! [`BLOCKING_THREADS`]. There is no global executor.
+
+pub mod admit;
+pub mod log;
+pub mod pidfile;
+mod run;
+pub mod state;
+mod sys;
+
+use crate::cli::Options;
+use crate::load::load;
+use holdfast_core::ipvs::from_config::QuorumStates;
+use log::Log;
+use pidfile::PidFiles;
+use smol::LocalExecutor;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// keepalived's exit code for a configuration it cannot run.
+pub const EXIT_CONFIG: i32 = 2;
+/// keepalived's exit code for any other fatal error.
+pub const EXIT_FATAL: i32 = 1;
+/// Wait before exiting on a refused configuration, so a respawning init does not spin.
+pub const REFUSAL_BACKOFF: Duration = Duration::from_secs(2);
+/// Threads the `blocking` pool may use for module loads.
+pub const BLOCKING_THREADS: &str = "2";
+
+/// Runs the daemon with `options` and returns the exit code.
+pub fn run(options: &Options) -> i32 {
+    if std::env::var_os("BLOCKING_MAX_THREADS").is_none() {
+        // Still one thread here: nothing reads the environment concurrently.
+        std::env::set_var("BLOCKING_MAX_THREADS", BLOCKING_THREADS);
+    }
+    let mut log = if options.log_console {
+        Log::console(options.log_detail)
+    } else {
+        Log::syslog(options.syslog_facility, options.log_detail)
+    };
+    log.info(format_args!(
+        "starting holdfast {} with {}",
+        env!("CARGO_PKG_VERSION"),
+        options.config_file.display()
+    ));
+    for flag in &options.ignored {
+        log.info(format_args!(
+            "{flag}: accepted for keepalived compatibility, ignored"
+        ));
+    }
+
+    let loaded = load(options);
+    let mut quorum = QuorumStates::new();
+    let admitted = match admit::admit(&loaded, options.subsystems, &mut quorum) {
+        Ok(a) => a,
+        Err(reasons) => {
+            for r in &reasons {
+                log.error(r);
+            }
+            log.error(format_args!(
+                "configuration refused; exiting with {EXIT_CONFIG} in {} s",
+                REFUSAL_BACKOFF.as_secs()
+            ));
+            std::thread::sleep(REFUSAL_BACKOFF);
+            return EXIT_CONFIG;
+        }
+    };
+    for line in loaded.rendered_diagnostics() {
+        log.warning(line);
+    }
+    if options.dump_conf {
+        // -d: the resolved configuration in the log, as the JSON `-t --dump-config json` prints.
+        for line in crate::dump::to_json(&loaded.config, &loaded.sources).lines() {
+            log.info(line);
+        }
+    }
+
+    if !options.foreground {
+        if let Err(e) = sys::daemonize(options.log_console) {
+            log.error(format_args!("cannot go to the background: {e}"));
+            return EXIT_FATAL;
+        }
+        log.set_pid(std::process::id());
+    }
+    let _pid_files = match PidFiles::write(
+        &pidfile::paths(options),
+        std::process::id(),
+        Path::new("/proc"),
+    ) {
+        Ok(files) => files,
+        Err(e) => {
+            log.error(&e);
+            return EXIT_FATAL;
+        }
+    };
+
+    let executor = Rc::new(LocalExecutor::new());
+    let main = run::run(executor.clone(), options, &log, admitted, quorum);
+    smol::block_on(executor.run(main))
+}

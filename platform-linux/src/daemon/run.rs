@@ -1,0 +1,223 @@
+//! The daemon's main task: starts the supervised actors for an admitted configuration, then
+//! loops over signals and supervisor events until TERM or INT.
+//!
+//! - Every supervisor event is logged once (the actors report changes, not retries) and folded
+//!   into [`State`].
+//! - HUP: the configuration is loaded and admitted again; a refused one is logged and the
+//!   running one kept; an unchanged one changes nothing; a changed one goes to the IPVS branch
+//!   (started now if the old configuration had no virtual servers).
+//! - USR1: the state dump to [`DUMP_PATH`](super::state::DUMP_PATH).
+//! - TERM/INT: the IPVS branch applies its stop policy while events are still read (the branch
+//!   waits on a full event channel), then the supervisor and its children are dropped.
+//!
+//! Signals arrive through `async-signal` on smol's reactor: a self-pipe with a registered
+//! handler, read as a stream in this task, so no handler ever runs daemon code.
+
+use super::admit::{admit, Admitted};
+use super::log::Log;
+use super::state::{write_dump, State, DUMP_PATH};
+use crate::cli::Options;
+use crate::clock::MonotonicClock;
+use crate::ipvs::{LinuxIpvs, DEFAULT_TIMEOUT};
+use crate::kmod::LinuxKernelModules;
+use crate::load::load;
+use async_signal::{Signal, Signals};
+use futures_lite::{future, StreamExt};
+use holdfast_actors::module_loader::LoaderSettings;
+use holdfast_actors::supervisor::{
+    IpvsHandle, IpvsParts, IpvsWish, RestartPolicy, Severity, Supervisor, SupervisorEvent,
+    EVENT_CAPACITY,
+};
+use holdfast_core::ipvs::from_config::{QuorumChange, QuorumStates};
+use holdfast_core::time::Duration;
+use smol::channel::Receiver;
+use smol::LocalExecutor;
+use std::path::Path;
+use std::rc::Rc;
+
+/// Longest wait for the IPVS actor's stop policy at shutdown.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Extra loader rounds while the module tree is missing (boot-time mounts).
+const INDEX_RECHECK: Duration = Duration::from_secs(1);
+
+enum Wake {
+    Signal(Option<std::io::Result<Signal>>),
+    Event(Result<SupervisorEvent, smol::channel::RecvError>),
+}
+
+/// Runs the daemon until TERM/INT; returns the exit code.
+pub async fn run(
+    executor: Rc<LocalExecutor<'static>>,
+    options: &Options,
+    log: &Log,
+    admitted: Admitted,
+    mut quorum: QuorumStates,
+) -> i32 {
+    let mut signals = match Signals::new([Signal::Term, Signal::Int, Signal::Hup, Signal::Usr1]) {
+        Ok(s) => s,
+        Err(e) => {
+            log.error(format_args!("cannot catch signals: {e}"));
+            return 1;
+        }
+    };
+    let clock = MonotonicClock::new();
+    let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
+    let supervisor = Supervisor::new(executor, clock, RestartPolicy::default(), events_tx);
+    let mut state = State::default();
+    log_quorum(log, &admitted.quorum_changes);
+    let mut wish = admitted.ipvs;
+    let mut ipvs: Option<IpvsHandle> = None;
+    if let Some(w) = wish.as_ref().filter(|w| !w.table.is_empty()) {
+        ipvs = Some(start_ipvs(&supervisor, clock, w.clone()));
+    }
+    log.info(format_args!(
+        "running: {} virtual services wanted",
+        wish.as_ref().map_or(0, |w| w.table.len())
+    ));
+
+    let mut events_open = true;
+    loop {
+        let signal = async { Wake::Signal(signals.next().await) };
+        let event = async {
+            if events_open {
+                Wake::Event(events.recv().await)
+            } else {
+                future::pending().await
+            }
+        };
+        match future::or(signal, event).await {
+            Wake::Event(Ok(e)) => {
+                log.line(e.severity(), &e);
+                state.observe(&e);
+            }
+            // The supervisor holds a sender until the end: not reached while it lives.
+            Wake::Event(Err(_)) => events_open = false,
+            Wake::Signal(Some(Ok(Signal::Term | Signal::Int))) => break,
+            Wake::Signal(Some(Ok(Signal::Hup))) => {
+                log.info("SIGHUP: reloading the configuration");
+                let loaded = load(options);
+                match admit(&loaded, options.subsystems, &mut quorum) {
+                    Err(reasons) => {
+                        for r in &reasons {
+                            log.error(r);
+                        }
+                        log.error("reload refused; the running configuration stays");
+                    }
+                    Ok(new) => {
+                        for line in loaded.rendered_diagnostics() {
+                            log.warning(line);
+                        }
+                        log_quorum(log, &new.quorum_changes);
+                        if new.ipvs == wish {
+                            log.info("configuration unchanged");
+                        } else {
+                            let settings =
+                                |w: &Option<IpvsWish>| w.as_ref().map(|w| w.config.clone());
+                            if ipvs.is_some() && settings(&new.ipvs) != settings(&wish) {
+                                log.warning(
+                                    "lvs_flush/lvs_flush_on_stop changed: they apply when the IPVS actor next starts",
+                                );
+                            }
+                            if let Some(w) = &new.ipvs {
+                                match &ipvs {
+                                    Some(h) => {
+                                        draining(&events, log, &mut state, h.configure(w.clone()))
+                                            .await
+                                    }
+                                    None if !w.table.is_empty() => {
+                                        ipvs = Some(start_ipvs(&supervisor, clock, w.clone()))
+                                    }
+                                    None => {}
+                                }
+                            }
+                            wish = new.ipvs;
+                            log.info("configuration reloaded");
+                        }
+                    }
+                }
+            }
+            Wake::Signal(Some(Ok(Signal::Usr1))) => {
+                let text = state.render(&options.config_file, wish.as_ref());
+                match write_dump(Path::new(DUMP_PATH), &text) {
+                    Ok(()) => log.info(format_args!("state written to {DUMP_PATH}")),
+                    Err(e) => log.error(format_args!("cannot write {DUMP_PATH}: {e}")),
+                }
+            }
+            Wake::Signal(Some(Ok(other))) => log.debug(format_args!("ignoring {other:?}")),
+            Wake::Signal(Some(Err(e))) => log.warning(format_args!("reading signals: {e}")),
+            Wake::Signal(None) => {
+                log.error("the signal stream ended; stopping");
+                break;
+            }
+        }
+    }
+
+    log.info("stopping");
+    if let Some(h) = ipvs {
+        draining(&events, log, &mut state, h.shutdown()).await;
+    }
+    drop(supervisor);
+    while let Ok(e) = events.try_recv() {
+        log.line(e.severity(), &e);
+    }
+    log.info("stopped");
+    0
+}
+
+fn start_ipvs(
+    supervisor: &Supervisor<MonotonicClock>,
+    clock: MonotonicClock,
+    wish: IpvsWish,
+) -> IpvsHandle {
+    let parts = IpvsParts {
+        kernel: LinuxKernelModules::default().with_modprobe(None),
+        open_port: || LinuxIpvs::open(DEFAULT_TIMEOUT).map_err(|e| e.to_string()),
+        clock,
+        loader: LoaderSettings::default(),
+        restart: RestartPolicy::default(),
+        stop_timeout: STOP_TIMEOUT,
+        index_recheck: INDEX_RECHECK,
+    };
+    supervisor.start_ipvs(parts, wish)
+}
+
+/// Runs `work` while logging the events that arrive meanwhile (the branch may wait on a full
+/// event channel before it can take `work`'s message).
+async fn draining(
+    events: &Receiver<SupervisorEvent>,
+    log: &Log,
+    state: &mut State,
+    work: impl std::future::Future<Output = ()>,
+) {
+    let drain = async {
+        while let Ok(e) = events.recv().await {
+            log.line(e.severity(), &e);
+            state.observe(&e);
+        }
+        future::pending::<()>().await
+    };
+    future::or(work, drain).await;
+}
+
+fn log_quorum(log: &Log, changes: &[QuorumChange]) {
+    for c in changes {
+        let what = match (c.initial, c.up) {
+            (true, true) => "starting with quorum up",
+            (true, false) => "starting with quorum down",
+            (false, true) => "gained quorum",
+            (false, false) => "lost quorum",
+        };
+        let severity = if c.up {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        log.line(
+            severity,
+            format_args!(
+                "virtual server {}: {what} (live weight {}, threshold {})",
+                c.virtual_server, c.weight_sum, c.threshold
+            ),
+        );
+    }
+}
