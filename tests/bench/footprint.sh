@@ -5,8 +5,11 @@
 #      tests/cross/aarch64.sh has built it) against keepalived plus the closure of libraries
 #      ldd resolves for it;
 #   2. start-up time of a configuration test (`-t -f`) on a small sample, median of N runs;
-#   3. idle memory of the running daemon (VRRP only, one instance, after IDLE_S seconds): RSS and
-#      PSS summed over every process of the daemon (keepalived runs a parent and a VRRP child).
+#   3. idle memory of the running daemon after IDLE_S seconds, RSS and PSS summed over every
+#      process of the daemon (keepalived runs a parent and a child per part): VRRP with one
+#      instance, and IPVS with one virtual server. Each line runs what the binary can run here and
+#      says n/a with the daemon's own reason otherwise (this machine's kernel has no IPVS, which
+#      keepalived treats as fatal and holdfast retries; holdfast's VRRP may not be built yet).
 # Runs in a network namespace with eth0. Only documentation addresses are used.
 #
 # Usage: tests/bench/footprint.sh [--runs N]
@@ -46,7 +49,7 @@ ns=$HF_NETNS
 hf_netns_add_links "$ns" eth0
 ip -n "$ns" addr add 192.0.2.2/24 dev eth0
 
-# VRRP only (this machine's kernel has no IPVS, and idle memory should not measure retries).
+# VRRP only.
 cat >"$work/vrrp.conf" <<'EOF'
 global_defs {
     router_id fp1
@@ -79,6 +82,22 @@ virtual_server 192.0.2.10 80 {
 }
 EOF
 
+# IPVS only: one virtual server, one real server, no checker.
+cat >"$work/ipvs.conf" <<'EOF'
+global_defs {
+    router_id fp1
+}
+virtual_server 192.0.2.10 80 {
+    delay_loop 6
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        weight 1
+    }
+}
+EOF
+
 kib() { awk -v b="$1" 'BEGIN { printf "%.0f KiB", b / 1024 }'; }
 
 echo "== 1. binary size and shared libraries"
@@ -95,8 +114,10 @@ done
 printf '%-34s %12s %14s %16s\n' "" "binary" "direct libs" "with closure"
 printf '%-34s %12s %14s %16s\n' "holdfast x86_64 (static musl)" "$(kib "$hf_size")" "$hf_needed" "$(kib "$hf_size") (0 libs)"
 if [ -f "$AARCH64" ]; then
-    printf '%-34s %12s %14s %16s\n' "holdfast aarch64 (static musl)" "$(kib "$(stat -c %s "$AARCH64")")" \
-        "$(readelf -d "$AARCH64" 2>/dev/null | grep -c NEEDED)" "$(kib "$(stat -c %s "$AARCH64")") (0 libs)"
+    stale=""
+    [ "$AARCH64" -ot "$HOLDFAST" ] && stale=" (older build: rerun tests/cross/aarch64.sh)"
+    printf '%-34s %12s %14s %16s%s\n' "holdfast aarch64 (static musl)" "$(kib "$(stat -c %s "$AARCH64")")" \
+        "$(readelf -d "$AARCH64" 2>/dev/null | grep -c NEEDED)" "$(kib "$(stat -c %s "$AARCH64")") (0 libs)" "$stale"
 else
     printf '%-34s %s\n' "holdfast aarch64 (static musl)" "n/a (run tests/cross/aarch64.sh first)"
 fi
@@ -122,46 +143,41 @@ printf '%-34s %s\n' "holdfast -t" "$(median_ms "$HOLDFAST" -t -f "$work/full.con
 printf '%-34s %s\n' "keepalived -t" "$(median_ms "$KA" -t -f "$work/full.conf")"
 
 echo
-echo "== 3. idle daemon, one VRRP instance, after ${IDLE_S} s: RSS and PSS over all its processes"
-# mem_of PID...: "RSS KiB PSS KiB" summed over the PIDs and their children.
+echo "== 3. idle daemon after ${IDLE_S} s: RSS and PSS over all its processes"
+# mem_of PID: "RSS KiB, PSS KiB" summed over PID and its children, with their thread count.
 mem_of() {
-    local pids=() p rss=0 pss=0 r s
-    for p in "$@"; do
-        pids+=("$p")
-        # keepalived's VRRP/checker children.
-        mapfile -t -O "${#pids[@]}" pids < <(ps -o pid= --ppid "$p" 2>/dev/null | tr -d ' ')
-    done
+    local pids=("$1") p rss=0 pss=0 threads=0 r s
+    # keepalived's VRRP/checker children.
+    mapfile -t -O 1 pids < <(ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ')
     for p in "${pids[@]}"; do
         [ -r "/proc/$p/smaps_rollup" ] || continue
         r=$(awk '/^Rss:/ { print $2 }' "/proc/$p/smaps_rollup")
         s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup")
         rss=$((rss + r))
         pss=$((pss + s))
+        threads=$((threads + $(find "/proc/$p/task" -mindepth 1 -maxdepth 1 | wc -l)))
     done
-    echo "RSS $rss KiB, PSS $pss KiB (${#pids[@]} processes)"
+    echo "RSS $rss KiB, PSS $pss KiB (${#pids[@]} processes, $threads threads)"
 }
-# idle NAME PIDFILE CMD...: starts the daemon in the namespace, waits, measures, stops it.
+# idle LABEL CMD...: starts the daemon in the namespace (`ip netns exec` execs it, so the
+# background job's pid is the daemon's), waits, measures, stops it.
 idle() {
-    local name=$1 pidfile=$2 pid
-    shift 2
-    ip netns exec "$ns" "$@" >"$work/$name.log" 2>&1 &
-    local launcher=$!
+    local label=$1 log=$work/idle.log pid why
+    shift
+    ip netns exec "$ns" "$@" >"$log" 2>&1 &
+    pid=$!
     sleep "$IDLE_S"
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    [ -n "$pid" ] || pid=$launcher
     if ! kill -0 "$pid" 2>/dev/null; then
-        printf '%-34s %s\n' "$name" "n/a (daemon exited: $(tail -n 1 "$work/$name.log"))"
+        why=$(grep -m1 -iE "error|can't|fatal|refused" "$log" || tail -n 1 "$log")
+        printf '%-40s %s\n' "$label" "n/a (exited: ${why#*: })"
         return
     fi
-    printf '%-34s %s\n' "$name" "$(mem_of "$pid")"
+    printf '%-40s %s\n' "$label" "$(mem_of "$pid")"
     kill -TERM "$pid" 2>/dev/null
-    wait "$launcher" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
 }
-# Does this holdfast have a daemon at all? (Before issue 5 it only had -t.)
-if "$HOLDFAST" --help 2>&1 | grep -q -- "--dont-fork\|-n,"; then
-    idle holdfast "$work/holdfast.pid" "$HOLDFAST" -n -l -f "$work/vrrp.conf" -p "$work/holdfast.pid"
-else
-    printf '%-34s %s\n' holdfast "n/a (daemon not built yet)"
-fi
-idle keepalived "$work/keepalived.pid" "$KA" -n -l -P -f "$work/vrrp.conf" \
-    -p "$work/keepalived.pid" -r "$work/keepalived-vrrp.pid" -c "$work/keepalived-check.pid"
+ka_pids=(-p "$work/ka.pid" -r "$work/ka-vrrp.pid" -c "$work/ka-check.pid")
+idle "holdfast, VRRP (1 instance)" "$HOLDFAST" -n -l -f "$work/vrrp.conf" -p "$work/hf.pid"
+idle "keepalived -P, VRRP (1 instance)" "$KA" -n -l -P -f "$work/vrrp.conf" "${ka_pids[@]}"
+idle "holdfast, IPVS (1 virtual server)" "$HOLDFAST" -n -l -f "$work/ipvs.conf" -p "$work/hf.pid"
+idle "keepalived -C, IPVS (1 virtual server)" "$KA" -n -l -C -f "$work/ipvs.conf" "${ka_pids[@]}"
