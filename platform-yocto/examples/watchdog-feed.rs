@@ -4,11 +4,15 @@
 //!
 //! `watchdog-feed DEVICE TIMEOUT_S ALIVE_FILE STOP_FILE`. Freezing the process (SIGSTOP) or
 //! removing ALIVE_FILE must let the watchdog reset the machine; creating STOP_FILE must not.
+//! Messages go through `BootLog`, so started with stdout on /dev/null (as the VM test does) they
+//! appear on the serial console through /dev/console.
 
+use holdfast_yocto::bootlog::BootLog;
+use holdfast_yocto::events::Level;
 use holdfast_yocto::watchdog::{spawn_feeder, FeedEvent, Feeder, Heartbeats, LinuxWatchdog};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// How often the actor beats and the main thread looks for STOP_FILE.
@@ -25,6 +29,16 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let (alive, stop) = (PathBuf::from(alive), PathBuf::from(stop));
+    let log = Arc::new(Mutex::new(BootLog::open()));
+    let say = {
+        let log = Arc::clone(&log);
+        move |level: Level, text: &str| {
+            let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+            log.log(level, format_args!("{text}"));
+        }
+    };
+    let target = log.lock().unwrap_or_else(PoisonError::into_inner).target();
+    say(Level::Info, &format!("WDT log on {target}"));
 
     // An actor is hung after one second of silence, well inside any watchdog timeout.
     let heartbeats = Arc::new(Heartbeats::new(Duration::from_secs(1)));
@@ -50,11 +64,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let thread = match spawn_feeder(feeder, |event| match event {
-        FeedEvent::Armed { timeout_s } => println!("WDT armed timeout={timeout_s}s"),
-        FeedEvent::Withheld(stalled) => println!("WDT withheld: {stalled}"),
-        FeedEvent::Resumed => println!("WDT resumed"),
-        FeedEvent::Error(e) => println!("WDT error: {e}"),
+    let report = say.clone();
+    let thread = match spawn_feeder(feeder, move |event| match event {
+        FeedEvent::Armed { timeout_s } => {
+            report(Level::Info, &format!("WDT armed timeout={timeout_s}s"))
+        }
+        FeedEvent::Withheld(stalled) => report(Level::Error, &format!("WDT withheld: {stalled}")),
+        FeedEvent::Resumed => report(Level::Info, "WDT resumed"),
+        FeedEvent::Error(e) => report(Level::Error, &format!("WDT error: {e}")),
     }) {
         Ok(t) => t,
         Err(e) => {
@@ -67,14 +84,17 @@ fn main() -> ExitCode {
     }
     match thread.stop() {
         Ok(stats) => {
-            println!(
-                "WDT magic close after {} feeds, {} withheld",
-                stats.feeds, stats.withheld
+            say(
+                Level::Info,
+                &format!(
+                    "WDT magic close after {} feeds, {} withheld",
+                    stats.feeds, stats.withheld
+                ),
             );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("WDT stop failed: {e}");
+            say(Level::Error, &format!("WDT stop failed: {e}"));
             ExitCode::FAILURE
         }
     }

@@ -4,8 +4,9 @@
 # qemu-user), and the unit tests of holdfast-core and holdfast-actors run for aarch64 under
 # qemu-aarch64. Prints the binary sizes (x86_64 beside aarch64).
 #
-# Installs gcc-aarch64-linux-gnu and qemu-user with apt-get if missing (as root) and the Rust
-# target with rustup. Outside CI a missing tool skips with a reason; under CI=true it fails.
+# Installs gcc-aarch64-linux-gnu, its C headers (libc6-dev-arm64-cross: ring's C code needs
+# stdint.h, and the package is only a recommendation of the compiler) and qemu-user with apt-get
+# if missing (as root), and the Rust target with rustup. Outside CI a missing tool skips with a reason; under CI=true it fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,13 +17,15 @@ skip() {
     exit
 }
 
-if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then
+headers=/usr/aarch64-linux-gnu/include/stdint.h
+if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null || [ ! -f $headers ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            gcc-aarch64-linux-gnu qemu-user >/dev/null
+            gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null
     fi
 fi
 command -v aarch64-linux-gnu-gcc >/dev/null || skip "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
+[ -f $headers ] || skip "$headers missing (apt-get install libc6-dev-arm64-cross)"
 command -v qemu-aarch64 >/dev/null || skip "qemu-aarch64 missing (apt-get install qemu-user)"
 rustup target list --installed | grep -qx "$target" || rustup target add "$target" >/dev/null 2>&1 ||
     skip "rustup target add $target failed"
@@ -30,6 +33,10 @@ rustup target list --installed | grep -qx "$target" || rustup target add "$targe
 # Rust's musl targets bring their own libc and crt objects (self-contained linking); the
 # Debian cross gcc only drives the link, so the result does not depend on glibc.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc
+# C dependencies (ring) compile with the same compiler against Debian's aarch64 glibc headers;
+# the static link against Rust's bundled musl then fails on any glibc-only symbol, so a binary
+# that links is free of them.
+export CC_aarch64_unknown_linux_musl=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_musl=aarch64-linux-gnu-ar
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUNNER=qemu-aarch64
 
 echo "== release build, $target"

@@ -7,7 +7,9 @@
 #      reset end QEMU);
 #   2. the process keeps running but its one actor hangs: the feeder withholds the feed and the
 #      watchdog must reset the VM.
-# Prints the time from the freeze/hang to the reset, measured on the host.
+# The feeder runs with stdout on /dev/null, so its messages also show boot logging (BootLog) reaching
+# the serial line through /dev/console. Prints the time from the freeze/hang to the reset,
+# measured on the host.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/lib.sh
@@ -33,7 +35,8 @@ insmod \$m/watchdog.ko && insmod \$m/i6300esb.ko || echo "WDT insmod failed"
 T=$TIMEOUT_S
 start_feeder() {
     rm -f /tmp/stop; touch /tmp/alive
-    /bin/watchdog-feed /dev/watchdog \$T /tmp/alive /tmp/stop &
+    # stdout on /dev/null, as busybox start-stop-daemon -b leaves it: BootLog picks /dev/console.
+    /bin/watchdog-feed /dev/watchdog \$T /tmp/alive /tmp/stop >/dev/null 2>&1 &
     pid=\$!
     sleep 3
 }
@@ -92,6 +95,7 @@ boot_until() {
 fail=0
 boot_until freeze "WDT FROZEN" || fail=1
 log=$work/freeze.log
+grep -q "holdfast: WDT log on /dev/console" "$log" || { echo "FAIL: boot log (stdout on /dev/null) did not reach the serial console"; fail=1; }
 grep -q "WDT armed timeout=${TIMEOUT_S}s" "$log" || { echo "FAIL: feeder never armed the device"; fail=1; }
 grep -q "WDT magic close after" "$log" || { echo "FAIL: no magic close"; fail=1; }
 grep -q "WDT SURVIVED clean stop" "$log" || { echo "FAIL: the VM reset after a clean stop (magic close did not disarm)"; fail=1; }
@@ -103,7 +107,7 @@ frozen=$ELAPSED
 
 boot_until hang "WDT HUNG" || fail=1
 log=$work/hang.log
-grep -q "WDT withheld: actor actor silent" "$log" || { echo "FAIL: the feeder did not withhold the feed"; fail=1; }
+grep -q "holdfast: error: WDT withheld: actor actor silent" "$log" || { echo "FAIL: the feeder did not withhold the feed"; fail=1; }
 grep -q "WDT NOT RESET" "$log" && { echo "FAIL: hung actor, but no reset"; fail=1; }
 grep -q "Kernel panic" "$log" && { echo "FAIL: a kernel panic, not the watchdog, ended the VM"; fail=1; }
 hung=$ELAPSED
