@@ -1,7 +1,8 @@
 //! Boot logging for a daemon started in the background. busybox `start-stop-daemon -b` and an
 //! inittab line with an id send stdio to `/dev/null` (FIELD-NOTES §7), so a daemon that logs to
-//! stdout says nothing on the serial line. [`BootLog::open`] notices (fd 1 is the null device)
-//! and writes to `/dev/console` instead, or to `/dev/kmsg` when there is no console.
+//! stdout or stderr says nothing on the serial line. [`BootLog::open_for`] notices (the stream it
+//! would log to is the null device, by `fstat` against `/dev/null`'s device number) and writes to
+//! `/dev/console` instead, or to `/dev/kmsg` when there is no console.
 //!
 //! Why the console first: user writes to `/dev/kmsg` are rate-limited by default
 //! (`printk.devkmsg=ratelimit`: a burst of 10 per 5 s), and with `quiet` the kernel prints
@@ -21,11 +22,20 @@ use std::path::{Path, PathBuf};
 /// is 1024 bytes less its own header.
 pub const LINE_MAX: usize = 976;
 
+/// The standard stream a daemon logs to when it is not backgrounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    /// holdfast's `-l` log goes to stderr.
+    Stderr,
+}
+
 /// Where log lines go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BootLogTarget {
-    /// Standard output as inherited (foreground, or an inittab line with the console on stdio).
-    Stdout,
+    /// The standard stream as inherited (foreground, or an inittab line with the console on
+    /// stdio).
+    Stream(Stream),
     /// `/dev/console`: plain `holdfast: ...` lines.
     Console,
     /// `/dev/kmsg`: `<N>holdfast: ...` records, N the syslog priority.
@@ -70,21 +80,33 @@ pub fn fd_is_dev_null(fd: BorrowedFd<'_>) -> io::Result<bool> {
 
 /// Whether standard output is `/dev/null` (a closed fd 1 counts as null too: nothing is seen).
 pub fn stdout_is_dev_null() -> bool {
-    let stdout = io::stdout();
-    fd_is_dev_null(stdout.as_fd()).unwrap_or(true)
+    stream_is_dev_null(Stream::Stdout)
+}
+
+/// Whether `stream` is `/dev/null` (or closed).
+pub fn stream_is_dev_null(stream: Stream) -> bool {
+    match stream {
+        Stream::Stdout => fd_is_dev_null(io::stdout().as_fd()).unwrap_or(true),
+        Stream::Stderr => fd_is_dev_null(io::stderr().as_fd()).unwrap_or(true),
+    }
 }
 
 impl BootLog {
     /// Standard output, unless it is `/dev/null`; then `/dev/console`, then `/dev/kmsg`.
     pub fn open() -> BootLog {
-        Self::open_with(stdout_is_dev_null(), &BootLogPaths::default())
+        Self::open_for(Stream::Stdout)
     }
 
-    /// [`BootLog::open`] with the decision's inputs given.
-    pub fn open_with(stdout_is_null: bool, paths: &BootLogPaths) -> BootLog {
-        if !stdout_is_null {
+    /// [`BootLog::open`] for a daemon that logs to `stream`.
+    pub fn open_for(stream: Stream) -> BootLog {
+        Self::open_with(stream, stream_is_dev_null(stream), &BootLogPaths::default())
+    }
+
+    /// [`BootLog::open_for`] with the decision's inputs given.
+    pub fn open_with(stream: Stream, stream_is_null: bool, paths: &BootLogPaths) -> BootLog {
+        if !stream_is_null {
             return BootLog {
-                target: BootLogTarget::Stdout,
+                target: BootLogTarget::Stream(stream),
                 file: None,
                 dropped: 0,
             };
@@ -137,7 +159,8 @@ impl BootLog {
         line.end();
         let bytes = line.0.as_bytes();
         let written = match (self.target, self.file.as_mut()) {
-            (BootLogTarget::Stdout, _) => io::stdout().lock().write_all(bytes),
+            (BootLogTarget::Stream(Stream::Stdout), _) => io::stdout().lock().write_all(bytes),
+            (BootLogTarget::Stream(Stream::Stderr), _) => io::stderr().lock().write_all(bytes),
             (_, Some(file)) => file.write_all(bytes),
             (_, None) => Err(io::ErrorKind::NotFound.into()),
         };
@@ -174,7 +197,8 @@ impl fmt::Write for Line {
 impl fmt::Display for BootLogTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            BootLogTarget::Stdout => "stdout",
+            BootLogTarget::Stream(Stream::Stdout) => "stdout",
+            BootLogTarget::Stream(Stream::Stderr) => "stderr",
             BootLogTarget::Console => "/dev/console",
             BootLogTarget::Kmsg => "/dev/kmsg",
             BootLogTarget::Nowhere => "nowhere",
@@ -213,9 +237,9 @@ mod tests {
     }
 
     #[test]
-    fn stdout_kept_when_not_null() {
-        let log = BootLog::open_with(false, &BootLogPaths::default());
-        assert_eq!(log.target(), BootLogTarget::Stdout);
+    fn the_stream_is_kept_when_not_null() {
+        let log = BootLog::open_with(Stream::Stderr, false, &BootLogPaths::default());
+        assert_eq!(log.target(), BootLogTarget::Stream(Stream::Stderr));
     }
 
     #[test]
@@ -228,7 +252,7 @@ mod tests {
             console: console.clone(),
             kmsg: kmsg.clone(),
         };
-        let mut log = BootLog::open_with(true, &paths);
+        let mut log = BootLog::open_with(Stream::Stdout, true, &paths);
         assert_eq!(log.target(), BootLogTarget::Console);
         log.log(Level::Info, format_args!("VI_1 entering MASTER"));
         log.log(Level::Error, format_args!("ipvs: {}\nbroken", "failed"));
@@ -243,7 +267,7 @@ mod tests {
             console: scratch("absent-console"),
             kmsg: kmsg.clone(),
         };
-        let mut log = BootLog::open_with(true, &paths);
+        let mut log = BootLog::open_with(Stream::Stdout, true, &paths);
         assert_eq!(log.target(), BootLogTarget::Kmsg);
         log.log(Level::Info, format_args!("started"));
         log.log(Level::Warning, format_args!("slow"));
@@ -263,7 +287,7 @@ mod tests {
             console: scratch("none1"),
             kmsg: scratch("none2"),
         };
-        let mut log = BootLog::open_with(true, &paths);
+        let mut log = BootLog::open_with(Stream::Stdout, true, &paths);
         assert_eq!(log.target(), BootLogTarget::Nowhere);
         log.log(Level::Info, format_args!("lost"));
         assert_eq!(log.dropped(), 1);
