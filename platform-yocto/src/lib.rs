@@ -1,4 +1,14 @@
-//! holdfast in small systemd-less images: serial-console diagnostics over `embedded-io`, the
-//! hardware watchdog, busybox/sysvinit behaviour and appliance paths.
+//! holdfast in small systemd-less images: the serial-console diagnostics ([`console`]), the
+//! hardware watchdog ([`watchdog`]) and boot logging for a daemon started in the background
+//! ([`bootlog`]).
 //!
-//! Nothing here yet; issue 8 builds it.
+//! The daemon wires these in; this crate never decides protocol behaviour and never reaches into
+//! an actor. It sees the daemon's state only as the plain data of [`snapshot::Snapshot`] and
+//! [`events::Event`], and the supervisor's view of its actors only through
+//! [`watchdog::Liveness`].
+
+pub mod bootlog;
+pub mod console;
+pub mod events;
+pub mod snapshot;
+pub mod watchdog;

@@ -1,0 +1,390 @@
+//! The console on a real pty pair, driven from the master side as an engineer's terminal would:
+//! commands, bad input, and a reader that never reads (the daemon must not notice).
+
+use holdfast_core::vrrp::State;
+use holdfast_yocto::console::{
+    spawn_console, ConsoleHandle, ConsoleThread, ReloadHook, TtySettings, LINE_MAX,
+};
+use holdfast_yocto::events::Level;
+use holdfast_yocto::snapshot::{
+    ChecksView, ConfigView, InstanceView, ModuleState, ModuleView, Snapshot, Vip, VirtualServerView,
+};
+use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The terminal side: the pty master, plus everything read from it so far once reading starts.
+struct Terminal {
+    master: Arc<OwnedFd>,
+    slave: PathBuf,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Terminal {
+    fn open() -> Terminal {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let slave = ptsname(&master, Vec::new()).expect("ptsname");
+        Terminal {
+            master: Arc::new(master),
+            slave: PathBuf::from(slave.to_str().expect("pts path is UTF-8")),
+            seen: Arc::default(),
+        }
+    }
+
+    /// Starts the reader; until then nobody reads what the console writes.
+    fn start_reading(&self) {
+        let master = Arc::clone(&self.master);
+        let seen = Arc::clone(&self.seen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            // Ends with EIO once the console closes the slave side.
+            while let Ok(n @ 1..) = rustix::io::read(&*master, &mut buf) {
+                let mut seen = seen.lock().expect("lock");
+                seen.extend_from_slice(buf.get(..n).unwrap_or_default());
+            }
+        });
+    }
+
+    fn type_line(&self, line: &str) {
+        let bytes = format!("{line}\n");
+        let mut rest = bytes.as_bytes();
+        while !rest.is_empty() {
+            let n = rustix::io::write(&*self.master, rest).expect("write to pty master");
+            rest = rest.get(n..).unwrap_or_default();
+        }
+    }
+
+    /// Everything read so far, `\r` removed.
+    fn text(&self) -> String {
+        let seen = self.seen.lock().expect("lock");
+        String::from_utf8_lossy(&seen).replace('\r', "")
+    }
+
+    /// Waits until the output holds `needle` after byte `from`; returns the text from `from`.
+    fn wait_for(&self, from: usize, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            let tail = text.get(from..).unwrap_or_default();
+            if tail.contains(needle) {
+                return tail.to_string();
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "no {needle:?} on the console within {WAIT:?}; got:\n{tail}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Types `line` and returns the console's answer: the text between the echoed line and the
+    /// next prompt.
+    fn command(&self, line: &str) -> String {
+        let from = self.text().len();
+        self.type_line(line);
+        let echoed = format!("{line}\n");
+        let after_echo = |text: &str| {
+            text.split_once(echoed.as_str())
+                .map(|(_, answer)| answer.to_string())
+                .unwrap_or_default()
+        };
+        let start = Instant::now();
+        loop {
+            let answer = after_echo(&self.wait_for(from, &echoed));
+            if let Some((answer, _)) = answer.split_once("holdfast> ") {
+                return answer.to_string();
+            }
+            assert!(start.elapsed() < WAIT, "no prompt after {line:?}: {answer}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+fn snapshot(handle: &ConsoleHandle) -> Snapshot {
+    let vip = |s: &str, prefix| Vip {
+        addr: s.parse().expect("test address"),
+        prefix,
+    };
+    Snapshot {
+        taken_at_ms: handle.now_ms(),
+        router_id: "lb1".into(),
+        config: ConfigView {
+            path: "/etc/keepalived/keepalived.conf".into(),
+            loads: 2,
+            last_reload_error: None,
+        },
+        instances: vec![
+            InstanceView {
+                name: "VI_1".into(),
+                state: State::Master,
+                priority: 150,
+                effective_priority: 150,
+                interface: "eth0".into(),
+                vips: vec![vip("192.0.2.10", 24), vip("2001:db8::10", 64)],
+                reason: None,
+            },
+            InstanceView {
+                name: "VI_2".into(),
+                state: State::Fault,
+                priority: 100,
+                effective_priority: 100,
+                interface: "eth1".into(),
+                vips: vec![vip("198.51.100.20", 24)],
+                reason: Some("interface eth1 is down".into()),
+            },
+        ],
+        virtual_servers: vec![
+            VirtualServerView {
+                key: "192.0.2.10:80 TCP".into(),
+                up: false,
+                real_up: 0,
+                real_total: 2,
+                reason: Some("every real server failing TCP_CHECK".into()),
+            },
+            VirtualServerView {
+                key: "192.0.2.10:443 TCP".into(),
+                up: true,
+                real_up: 2,
+                real_total: 2,
+                reason: None,
+            },
+        ],
+        modules: vec![
+            ModuleView {
+                name: "ip_vs".into(),
+                state: ModuleState::Live,
+                reason: None,
+            },
+            ModuleView {
+                name: "ip_vs_sh".into(),
+                state: ModuleState::Failed,
+                reason: Some("module file missing".into()),
+            },
+        ],
+        checks: ChecksView {
+            passing: 2,
+            failing: 2,
+            pending: 0,
+            failures: vec![
+                "TCP_CHECK 198.51.100.11:80 connection refused".into(),
+                "TCP_CHECK 198.51.100.12:80 timeout".into(),
+            ],
+        },
+    }
+}
+
+fn start(term: &Terminal, handle: &ConsoleHandle) -> ConsoleThread {
+    let reload: ReloadHook = Box::new(|| Ok(()));
+    spawn_console(&term.slave, TtySettings::default(), handle.clone(), reload)
+        .expect("console starts on the pty")
+}
+
+#[test]
+fn commands_and_bad_input_over_a_pty() {
+    let term = Terminal::open();
+    let handle = ConsoleHandle::new();
+    handle.publish(snapshot(&handle));
+    handle.event(
+        Level::Error,
+        "ipvs",
+        format_args!("192.0.2.10:80 TCP: no real server in service"),
+    );
+    for i in 0..10 {
+        handle.event(Level::Info, "vrrp", format_args!("event number {i}"));
+    }
+    let console = start(&term, &handle);
+    term.start_reading();
+    term.wait_for(0, "holdfast> ");
+    // Live events on by default: the ones recorded before start stream out.
+    term.wait_for(0, "event number 9");
+    assert!(term.command("events off").contains("live events off"));
+
+    let help = term.command("help");
+    for cmd in [
+        "status", "vrrp", "ipvs", "modules", "checks", "log [N]", "reload",
+    ] {
+        assert!(help.contains(cmd), "help lacks {cmd}:\n{help}");
+    }
+
+    let status = term.command("status");
+    let lines: Vec<&str> = status.lines().collect();
+    assert!(lines.len() <= 24, "status is more than a screen:\n{status}");
+    for l in &lines {
+        assert!(
+            l.chars().count() <= 80,
+            "status line over 80 columns: {l:?}"
+        );
+    }
+    for want in [
+        "router lb1",
+        "2 instances: 1 MASTER, 0 BACKUP, 1 FAULT",
+        "VI_2",
+        "interface eth1 is down",
+        "2 virtual servers: 1 up, 1 DOWN",
+        "DOWN 192.0.2.10:80 TCP",
+        "every real server failing",
+        "1 FAILED",
+        "ip_vs_sh: module file missing",
+        "2 passing, 2 failing",
+        "dropped 0",
+        "no real server in service",
+    ] {
+        assert!(status.contains(want), "status lacks {want:?}:\n{status}");
+    }
+    // The FAULT instance comes before the healthy one.
+    let vi2 = status.find("VI_2").unwrap_or(usize::MAX);
+    let vi1 = status.find("VI_1").unwrap_or(0);
+    assert!(vi2 < vi1, "FAULT instance not listed first:\n{status}");
+
+    let vrrp = term.command("vrrp");
+    assert!(vrrp.contains("2001:db8::10/64"), "{vrrp}");
+    assert!(vrrp.contains("interface eth1 is down"), "{vrrp}");
+    assert!(term.command("ipvs").contains("192.0.2.10:443 TCP"));
+    assert!(term.command("modules").contains("module file missing"));
+    assert!(term
+        .command("checks")
+        .contains("FAIL TCP_CHECK 198.51.100.12:80 timeout"));
+
+    let log = term.command("log 5");
+    assert!(
+        log.contains("event number 5") && log.contains("event number 9"),
+        "{log}"
+    );
+    assert!(!log.contains("event number 4"), "{log}");
+    assert!(log.contains("(5 shown, 11 recorded since start)"), "{log}");
+
+    let unknown = term.command("shutdown now");
+    assert!(
+        unknown.contains("error: unknown command 'shutdown' (type 'help')"),
+        "{unknown}"
+    );
+    let bad = term.command("log many");
+    assert!(bad.contains("error: log: bad argument 'many'"), "{bad}");
+
+    let long = "x".repeat(LINE_MAX * 3);
+    let answer = term.command(&long);
+    assert!(
+        answer.contains(&format!("error: line longer than {LINE_MAX} bytes")),
+        "{answer}"
+    );
+    // And the console still answers afterwards.
+    assert!(term.command("reload").contains("reload requested"));
+
+    console.stop().expect("console stops cleanly");
+}
+
+#[test]
+fn a_reader_that_never_reads_never_blocks_the_daemon() {
+    let term = Terminal::open();
+    let handle = ConsoleHandle::new();
+    handle.publish(snapshot(&handle));
+    let console = start(&term, &handle);
+
+    // Nobody reads the master: the pty's buffer fills, the console thread waits on it, and the
+    // live queue overflows. Every event call must still return at once.
+    let events = 20_000;
+    let mut slowest = Duration::ZERO;
+    let all = Instant::now();
+    for i in 0..events {
+        let t = Instant::now();
+        handle.event(
+            Level::Info,
+            "vrrp",
+            format_args!("flood event {i} padding padding padding padding"),
+        );
+        slowest = slowest.max(t.elapsed());
+    }
+    let total = all.elapsed();
+    assert!(
+        slowest < Duration::from_millis(100),
+        "an event call waited {slowest:?}"
+    );
+    assert!(
+        total < Duration::from_secs(5),
+        "{events} events took {total:?}"
+    );
+    let dropped = handle.dropped();
+    assert!(
+        dropped > events / 2,
+        "only {dropped} of {events} dropped: the console cannot have kept up with an unread pty"
+    );
+
+    // The engineer comes back: the backlog drains, and status shows the drops.
+    term.start_reading();
+    term.wait_for(0, "flood event");
+    term.command("events off");
+    let status = term.command("status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("console"))
+        .unwrap_or_default();
+    let shown: u64 = line
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        shown >= dropped,
+        "status says {line:?}, handle says {dropped}"
+    );
+
+    console.stop().expect("console stops cleanly");
+}
+
+#[test]
+fn stop_returns_even_while_the_reader_never_reads() {
+    let term = Terminal::open();
+    let handle = ConsoleHandle::new();
+    let console = start(&term, &handle);
+    for i in 0..5_000 {
+        handle.event(
+            Level::Info,
+            "t",
+            format_args!("filler line {i} to fill the pty"),
+        );
+    }
+    // Let the console thread block on the full pty.
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    console.stop().expect("console stops cleanly");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "stop took {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn a_second_console_on_the_same_handle_is_refused() {
+    let term = Terminal::open();
+    let handle = ConsoleHandle::new();
+    let console = start(&term, &handle);
+    let other = Terminal::open();
+    let reload: ReloadHook = Box::new(|| Ok(()));
+    let err = spawn_console(&other.slave, TtySettings::default(), handle.clone(), reload)
+        .expect_err("one console per handle");
+    assert!(err.to_string().contains("already running"), "{err}");
+    console.stop().expect("console stops cleanly");
+}
+
+#[test]
+fn a_terminal_that_goes_away_does_not_end_the_console() {
+    let term = Terminal::open();
+    let handle = ConsoleHandle::new();
+    let console = start(&term, &handle);
+    // Close the master: the slave side is hung up, reads give EIO and writes fail.
+    drop(term);
+    for i in 0..200 {
+        handle.event(Level::Info, "t", format_args!("nobody reads {i}"));
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    console
+        .stop()
+        .expect("the console kept running through the hang-up and stops cleanly");
+}
