@@ -13,11 +13,12 @@ else
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
         iproute2 keepalived tshark tcpdump qemu-system-x86 busybox-static kmod cpio ipvsadm \
-        shellcheck xz-utils zstd time procps ca-certificates python3 python3-venv gcc dash >/dev/null
+        shellcheck xz-utils zstd time procps ca-certificates python3 python3-venv gcc dash \
+        gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null
     echo "install-deps: Debian packages present"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1
-rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl >/dev/null 2>&1
+rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl aarch64-unknown-linux-musl >/dev/null 2>&1
 echo "install-deps: rust components and targets present"
 if [ "${1:-}" != --no-fuzz ] && ! command -v cargo-fuzz >/dev/null; then
     cargo install cargo-fuzz --locked --quiet

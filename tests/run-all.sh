@@ -67,8 +67,11 @@ step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
 step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh
 step "real kernel (QEMU): holdfast daemon cold boot" bash tests/vm/vm-cold-boot.sh
+step "real kernel (QEMU): hardware watchdog (i6300esb)" bash tests/vm/vm-watchdog.sh
+step "aarch64: static cross build, core+actors tests under qemu-aarch64" bash tests/cross/aarch64.sh
 step "Yocto layer checks" bash tests/meta/run.sh
-step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh .ci/run'
+step "footprint against keepalived (printed)" bash tests/bench/footprint.sh
+step "shellcheck" bash -c 'shellcheck -x tests/*.sh tests/system/*.sh tests/bench/*.sh tests/vm/*.sh tests/cross/*.sh .ci/run'
 
 echo
 if [ "$steps_failed" -gt 0 ]; then
