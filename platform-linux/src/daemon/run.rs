@@ -14,6 +14,7 @@
 //! handler, read as a stream in this task, so no handler ever runs daemon code.
 
 use super::admit::{admit, Admitted};
+use super::checker_branch::CheckerBranch;
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
 use crate::cli::Options;
@@ -62,7 +63,7 @@ pub async fn run(
     };
     let clock = MonotonicClock::new();
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
-    let supervisor = Supervisor::new(executor, clock, RestartPolicy::default(), events_tx);
+    let supervisor = Supervisor::new(executor.clone(), clock, RestartPolicy::default(), events_tx);
     let mut state = State::default();
     log_quorum(log, &admitted.quorum_changes);
     let mut wish = admitted.ipvs;
@@ -70,6 +71,16 @@ pub async fn run(
     if let Some(w) = wish.as_ref().filter(|w| !w.table.is_empty()) {
         ipvs = Some(start_ipvs(&supervisor, clock, w.clone()));
     }
+    // Health checks: from here on the checker branch sends the IPVS tables.
+    let mut checkers = CheckerBranch::start(
+        &executor,
+        options,
+        log,
+        &admitted.config,
+        &quorum,
+        ipvs.as_ref(),
+        wish.as_ref(),
+    );
     log.info(format_args!(
         "running: {} virtual services wanted",
         wish.as_ref().map_or(0, |w| w.table.len())
@@ -120,6 +131,12 @@ pub async fn run(
                             }
                             if let Some(w) = &new.ipvs {
                                 match &ipvs {
+                                    Some(_) if checkers.is_some() => {
+                                        if let Some(c) = &checkers {
+                                            let work = c.reload(&loaded.config, w.clone());
+                                            draining(&events, log, &mut state, work).await
+                                        }
+                                    }
                                     Some(h) => {
                                         draining(&events, log, &mut state, h.configure(w.clone()))
                                             .await
@@ -131,6 +148,17 @@ pub async fn run(
                                 }
                             }
                             wish = new.ipvs;
+                            if checkers.is_none() {
+                                checkers = CheckerBranch::start(
+                                    &executor,
+                                    options,
+                                    log,
+                                    &loaded.config,
+                                    &quorum,
+                                    ipvs.as_ref(),
+                                    wish.as_ref(),
+                                );
+                            }
                             log.info("configuration reloaded");
                         }
                     }
@@ -153,6 +181,10 @@ pub async fn run(
     }
 
     log.info("stopping");
+    // Checks stop first: omega's notify and quorum scripts run while IPVS is still up.
+    if let Some(c) = checkers.take() {
+        draining(&events, log, &mut state, c.shutdown()).await;
+    }
     if let Some(h) = ipvs {
         draining(&events, log, &mut state, h.shutdown()).await;
     }
