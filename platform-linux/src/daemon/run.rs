@@ -6,6 +6,9 @@
 //! - HUP: the configuration is loaded and admitted again; a refused one is logged and the
 //!   running one kept; an unchanged one changes nothing; a changed one goes to the IPVS branch
 //!   (started now if the old configuration had no virtual servers).
+//! - Health checks: when IPVS runs and a real server has a checker, the checker branch
+//!   ([`CheckerBranch`]) sends the IPVS tables from then on, reloads included, and stops first
+//!   at TERM/INT so `omega` scripts run while IPVS is still up.
 //! - USR1: the state dump to [`DUMP_PATH`](super::state::DUMP_PATH).
 //! - TERM/INT: the IPVS branch applies its stop policy while events are still read (the branch
 //!   waits on a full event channel), then the supervisor and its children are dropped.
