@@ -121,8 +121,7 @@ impl HealthLink {
 
     /// The checker actor's plan, seeded with the health carried over a reload.
     pub fn plan(&self) -> Vec<ServerPlan> {
-        let mut plan = checker_plan(&self.config);
-        plan.retain(|p| !p.checkers.is_empty());
+        let mut plan = checked_plan(&self.config);
         self.map.seed(&mut plan);
         plan
     }
@@ -136,7 +135,7 @@ impl HealthLink {
     /// Takes a reloaded configuration; true when its checker plan differs, so the checker actor
     /// must be restarted with [`HealthLink::plan`].
     pub fn reload(&mut self, config: Config) -> bool {
-        let changed = checker_plan(&self.config) != checker_plan(&config);
+        let changed = checked_plan(&self.config) != checked_plan(&config);
         self.map = self.map.reload(&config);
         if !changed {
             // The running actor keeps its state: its next event is news.
@@ -221,6 +220,13 @@ impl HealthLink {
             timeout: NOTIFY_TIMEOUT,
         }
     }
+}
+
+/// The checker plan of the real servers that have checkers.
+fn checked_plan(config: &Config) -> Vec<ServerPlan> {
+    let mut plan = checker_plan(config);
+    plan.retain(|p| !p.checkers.is_empty());
+    plan
 }
 
 fn rs_text(event: &CheckerEvent) -> String {

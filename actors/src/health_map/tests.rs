@@ -422,3 +422,39 @@ fn an_alpha_server_is_kept_out_until_its_first_success() {
     rig.run_until(3_000);
     assert_eq!(rig.kernel(), [(10, 1), (11, 1), (12, 1)]);
 }
+
+#[test]
+fn link_reload_restarts_only_for_a_new_plan_and_does_not_repeat_notifications() {
+    let mut link = HealthLink::new(config(&text(false)), QuorumStates::new());
+    let _ = link.desired();
+    let out = link.on_event(&event(10, false, None, true));
+    assert_eq!(out.scripts.len(), 1, "notify_down once");
+
+    // same checkers, another weight for .12: the running actor stays
+    assert!(!link.reload(config(&text(false).replace(
+        "real_server 198.51.100.12 8080 {\n        weight 1",
+        "real_server 198.51.100.12 8080 {\n        weight 2"
+    ))));
+    let table = link.desired().table;
+    assert_eq!(
+        dests(&table),
+        [(11, 1), (12, 2)],
+        ".10 still down, .12 reweighted"
+    );
+
+    // .11 becomes alpha: the plan changed; .10 restarts down, .11 (carried up) restarts up
+    assert!(link.reload(config(&text(true))));
+    let plan = link.plan();
+    let alpha: Vec<(IpAddr, bool)> = plan
+        .iter()
+        .map(|p| (p.real_server.addr, p.checkers.iter().all(|c| c.alpha)))
+        .collect();
+    assert_eq!(alpha, [(ip(10), true), (ip(11), false)]);
+    // the restarted actor's first failure report for .10 (an alpha first failure) is not news
+    let out = link.on_event(&event(10, false, None, true));
+    assert!(out.scripts.is_empty() && out.desired.is_none(), "{out:?}");
+    // a real change afterwards is
+    let out = link.on_event(&event(10, true, None, true));
+    let cmds: Vec<String> = out.scripts.iter().map(|j| j.to_string()).collect();
+    assert_eq!(cmds, ["/bin/up 10"]);
+}
