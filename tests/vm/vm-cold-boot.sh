@@ -13,8 +13,8 @@
 #   e  every module only as .ko.xz (this kernel cannot decompress: holdfast does): programmed
 #   f  `ipvsadm -C` behind holdfast's back: the table is restored
 #   g  TCP_CHECK on two real servers, one with a listener (busybox httpd) and one without: the
-#      failing one is absent from `ipvsadm -Ln` and notify_down runs; once a listener starts it
-#      is listed again and notify_up runs
+#      failing one is absent from `ipvsadm -Ln` and notify_down runs; a HUP that reweights the
+#      other keeps it absent; once a listener starts it is listed again and notify_up runs
 # Between scenarios holdfast is stopped and every IPVS module unloaded (MODULE_UNLOAD=y). Prints
 # per scenario the time from the daemon's start to all services programmed (its log stamps are
 # CLOCK_MONOTONIC) and "N passed, M failed"; exits non-zero on any failed check.
@@ -122,6 +122,8 @@ virtual_server 192.0.2.12 80 {
   }
 }
 CONF
+sed 's/  real_server 198.51.100.50 8081 {/  real_server 198.51.100.50 8081 {\n    weight 2/' \
+    "$work/check.conf" >"$work/check2.conf"
 printf '#!/bin/sh\necho "$*" >> /tmp/notify.log\n' >"$work/notify.sh"
 chmod 0755 "$work/notify.sh"
 
@@ -293,6 +295,10 @@ check "g: the server without a listener is reported down" wait_for g 'real serve
 check "g: ipvsadm does not list the failing server" until_listed '198.51.100.51:8082' no 5
 listed
 check "g: ipvsadm lists the listening server" grep -q '198.51.100.50:8081 *Masq *1' /tmp/list
+cp /etc/keepalived/check2.conf $conf
+kill -HUP $hf_pid
+check "g: HUP reweights the listening server" until_listed '198.51.100.50:8081 *Masq *2' yes 10
+check "g: the reload kept the failing server out" [ -z "$(grep '198.51.100.51:8082' /tmp/list)" ]
 /bin/busybox httpd -f -p 8082 -h /tmp/www & web2=$!
 say "g: listener on 8082 started at $(uptime_s)"
 check "g: the server is reported up once it listens" wait_for g 'real server 198.51.100.51:8082 is up' 1 20
@@ -312,6 +318,7 @@ vm_initramfs "$work/initrd" "$work/init" \
     "$work/etc/keepalived.conf:etc/keepalived/keepalived.conf" \
     "$work/rr-only.conf:etc/keepalived/rr-only.conf" \
     "$work/check.conf:etc/keepalived/check.conf" \
+    "$work/check2.conf:etc/keepalived/check2.conf" \
     "$work/notify.sh:bin/notify.sh" \
     "$work/stage/ipvsadm:bin/ipvsadm" \
     "$xzroot/lib/modules:lib/modules.xz" \
