@@ -9,6 +9,7 @@
 
 pub mod checker;
 pub mod gate;
+pub mod health_map;
 pub mod ipvs;
 pub mod module_loader;
 pub mod ports;

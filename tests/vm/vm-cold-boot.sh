@@ -12,6 +12,9 @@
 #   d  /lib/modules appears 3 s after start: programmed within 2 s after it appears
 #   e  every module only as .ko.xz (this kernel cannot decompress: holdfast does): programmed
 #   f  `ipvsadm -C` behind holdfast's back: the table is restored
+#   g  TCP_CHECK on two real servers, one with a listener (busybox httpd) and one without: the
+#      failing one is absent from `ipvsadm -Ln` and notify_down runs; a HUP that reweights the
+#      other keeps it absent; once a listener starts it is listed again and notify_up runs
 # Between scenarios holdfast is stopped and every IPVS module unloaded (MODULE_UNLOAD=y). Prints
 # per scenario the time from the daemon's start to all services programmed (its log stamps are
 # CLOCK_MONOTONIC) and "N passed, M failed"; exits non-zero on any failed check.
@@ -43,7 +46,9 @@ check() { # NAME COMMAND...: one host-side check
     fi
 }
 
-# Host-side: a configuration with a checker is refused with its place, exit 2.
+# Host-side: a configuration with a TCP_CHECK runs (this kernel has no IPVS: the daemon keeps
+# running and stops cleanly on TERM); one with a checker setting holdfast lacks is refused with
+# its place, exit 2.
 mkdir -p "$work/etc"
 cat >"$work/etc/keepalived.conf" <<'CONF'
 virtual_server 192.0.2.10 80 {
@@ -71,15 +76,56 @@ virtual_server 192.0.2.11 80 {
 CONF
 sed '/^virtual_server 192.0.2.11 80/,$d' "$work/etc/keepalived.conf" >"$work/rr-only.conf"
 sed 's/    weight 3/    weight 3\n    TCP_CHECK {\n      connect_timeout 3\n    }/' "$work/etc/keepalived.conf" >"$work/checker.conf"
-rc=0
 "$musl/holdfast" -n -l -f "$work/checker.conf" -p "$work/k.pid" -r "$work/v.pid" -c "$work/c.pid" \
+    2>"$work/checker.log" &
+hf=$!
+sleep 2
+check "a real server with TCP_CHECK is admitted: the daemon runs" kill -0 "$hf"
+kill -TERM "$hf" 2>/dev/null || true
+rc=0
+wait "$hf" || rc=$?
+sed 's/^/  host: /' "$work/checker.log"
+check "it stops on TERM with exit 0" [ "$rc" = 0 ]
+check "it logged no refusal" [ -z "$(grep -F 'configuration refused' "$work/checker.log")" ]
+sed 's/    weight 3/    weight 3\n    HTTP_GET {\n      url {\n        path \/\n      }\n      fast_recovery\n    }/' \
+    "$work/etc/keepalived.conf" >"$work/fast.conf"
+rc=0
+"$musl/holdfast" -n -l -f "$work/fast.conf" -p "$work/k2.pid" -r "$work/v2.pid" -c "$work/c2.pid" \
     2>"$work/refused.log" || rc=$?
 sed 's/^/  host: /' "$work/refused.log"
-check "a real server with TCP_CHECK is refused with exit 2" [ "$rc" = 2 ]
-line=$(grep -n 'real_server 198.51.100.3' "$work/checker.conf" | cut -d: -f1)
+check "a checker with fast_recovery is refused with exit 2" [ "$rc" = 2 ]
+line=$(grep -n 'real_server 198.51.100.3' "$work/fast.conf" | cut -d: -f1)
 check "the refusal names file:line and the checker" \
-    grep -qF "$work/checker.conf:$line: TCP_CHECK: health checking is not available in this build" "$work/refused.log"
-check "a refused start writes no pid file" [ ! -e "$work/k.pid" ]
+    grep -qF "$work/fast.conf:$line: HTTP_GET: fast_recovery is not available in this build" "$work/refused.log"
+check "a refused start writes no pid file" [ ! -e "$work/k2.pid" ]
+
+# Scenario g's configuration: two TCP_CHECK real servers on local addresses, notify scripts.
+cat >"$work/check.conf" <<'CONF'
+virtual_server 192.0.2.12 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  delay_loop 1
+  real_server 198.51.100.50 8081 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+  real_server 198.51.100.51 8082 {
+    notify_up "/bin/notify.sh up 51"
+    notify_down "/bin/notify.sh down 51"
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+CONF
+sed 's/  real_server 198.51.100.50 8081 {/  real_server 198.51.100.50 8081 {\n    weight 2/' \
+    "$work/check.conf" >"$work/check2.conf"
+printf '#!/bin/sh\necho "$*" >> /tmp/notify.log\n' >"$work/notify.sh"
+chmod 0755 "$work/notify.sh"
 
 # The same module closure, xz-compressed, with its own modules.dep (scenario e).
 xzroot=$work/xzroot
@@ -145,6 +191,17 @@ unload() {
   done
 }
 listed() { /bin/ipvsadm -Ln > /tmp/list 2>&1; cat /tmp/list | sed 's/^/  ipvsadm: /'; }
+# until_listed PATTERN yes|no SECONDS: until `ipvsadm -Ln` does (yes) or does not (no) list it.
+until_listed() {
+  i=0
+  while [ $i -lt $(($3 * 5)) ]; do
+    /bin/ipvsadm -Ln > /tmp/list 2>&1
+    if grep -q "$1" /tmp/list; then [ "$2" = yes ] && return 0; else [ "$2" = no ] && return 0; fi
+    sleep 0.2; i=$((i + 1))
+  done
+  return 1
+}
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 say "scenario a: no modprobe, no autoload"
 premise_enoent a
@@ -226,6 +283,31 @@ check "f: holdfast restored the table" wait_for e 'drifted from the configuratio
 listed
 check "f: ipvsadm lists both services again" [ "$(grep -c 'TCP  192.0.2.1[01]:80' /tmp/list)" = 2 ]
 stop e
+
+say "scenario g: TCP_CHECK real servers"
+ip addr add 198.51.100.50/32 dev lo; ip addr add 198.51.100.51/32 dev lo
+mkdir -p /tmp/www
+/bin/busybox httpd -f -p 8081 -h /tmp/www & web1=$!
+cp /etc/keepalived/check.conf $conf
+start g
+check "g: the checked service is programmed" wait_for g 'TCP 192.0.2.12:80: programmed' 1 30
+check "g: the server without a listener is reported down" wait_for g 'real server 198.51.100.51:8082 is down' 1 20
+check "g: ipvsadm does not list the failing server" until_listed '198.51.100.51:8082' no 5
+listed
+check "g: ipvsadm lists the listening server" grep -q '198.51.100.50:8081 *Masq *1' /tmp/list
+cp /etc/keepalived/check2.conf $conf
+kill -HUP $hf_pid
+check "g: HUP reweights the listening server" until_listed '198.51.100.50:8081 *Masq *2' yes 10
+check "g: the reload kept the failing server out" [ -z "$(grep '198.51.100.51:8082' /tmp/list)" ]
+/bin/busybox httpd -f -p 8082 -h /tmp/www & web2=$!
+say "g: listener on 8082 started at $(uptime_s)"
+check "g: the server is reported up once it listens" wait_for g 'real server 198.51.100.51:8082 is up' 1 20
+check "g: ipvsadm lists it again" until_listed '198.51.100.51:8082 *Masq *1' yes 5
+say "g: 198.51.100.51:8082 listed again at $(uptime_s)"
+listed
+check "g: notify_down then notify_up ran" [ "$(tr '\n' ' ' < /tmp/notify.log)" = "down 51 up 51 " ]
+stop g
+kill $web1 $web2
 say "CHECKS DONE"
 poweroff -f
 INIT
@@ -235,6 +317,9 @@ vm_initramfs "$work/initrd" "$work/init" \
     "$musl/ipvs-probe:bin/ipvs-probe" \
     "$work/etc/keepalived.conf:etc/keepalived/keepalived.conf" \
     "$work/rr-only.conf:etc/keepalived/rr-only.conf" \
+    "$work/check.conf:etc/keepalived/check.conf" \
+    "$work/check2.conf:etc/keepalived/check2.conf" \
+    "$work/notify.sh:bin/notify.sh" \
     "$work/stage/ipvsadm:bin/ipvsadm" \
     "$xzroot/lib/modules:lib/modules.xz" \
     "${extra[@]}"
@@ -273,6 +358,11 @@ for s in a b c d e; do
         echo "scenario $s: no programmed line"
     fi
 done
+listen=$(sed -n 's/^VM g: listener on 8082 started at \([0-9.]*\)$/\1/p' "$work/log")
+relisted=$(sed -n 's/^VM g: 198.51.100.51:8082 listed again at \([0-9.]*\)$/\1/p' "$work/log")
+if [ -n "$listen" ] && [ -n "$relisted" ]; then
+    awk -v a="$listen" -v b="$relisted" 'BEGIN { printf "scenario g: listener started to real server listed: %.3f s (delay_loop 1 s)\n", b - a }'
+fi
 back=$(sed -n 's/^VM tree back at \([0-9.]*\)$/\1/p' "$work/log")
 read -r _ last_d < <(stamps d)
 if [ -n "$back" ] && [ -n "${last_d:-}" ]; then

@@ -127,10 +127,32 @@ impl IpvsHandle {
         let _ = self.control.send(IpvsControl::Configure(wish)).await;
     }
 
+    /// A cloneable sender of wishes to this branch, for a task that rebuilds the table on its
+    /// own (the checker branch, on every health change).
+    pub fn configurer(&self) -> IpvsConfigurer {
+        IpvsConfigurer {
+            control: self.control.clone(),
+        }
+    }
+
     /// Stops the branch: the IPVS actor applies its stop policy (bounded by the stop timeout),
     /// then the loader is dropped. The daemon must keep reading events meanwhile.
     pub async fn shutdown(self) {
         let _ = self.control.send(IpvsControl::Shutdown).await;
         self.task.await;
+    }
+}
+
+/// Sends wishes to a running IPVS branch; see [`IpvsHandle::configurer`].
+#[derive(Debug, Clone)]
+pub struct IpvsConfigurer {
+    control: Sender<IpvsControl>,
+}
+
+impl IpvsConfigurer {
+    /// Sends a wish; an unchanged one changes nothing. Waits while the branch's inbox is full.
+    pub async fn configure(&self, wish: IpvsWish) {
+        // Closed only once the branch has ended, when there is nothing left to configure.
+        let _ = self.control.send(IpvsControl::Configure(wish)).await;
     }
 }

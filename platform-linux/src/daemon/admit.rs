@@ -3,9 +3,9 @@
 //! Refused, each reason one `file:line: message` line:
 //! - every diagnostic whose class cannot run (`Class::daemon_can_run`: aborts, cannot-run
 //!   errors, unsupported keywords, a missing file under `-e`);
-//! - parts this build would silently ignore: a real server with a checker (health checking is
-//!   not wired yet; `-P` runs VRRP only and sidesteps it), `lvs_sync_daemon` and `lvs_timeouts`
-//!   (the IPVS actor does not set them);
+//! - parts this build would silently ignore: checker settings the checker logic does not
+//!   implement (`fast_recovery`) or cannot follow (a network checker with no port to connect
+//!   to), `lvs_sync_daemon` and `lvs_timeouts` (the IPVS actor does not set them);
 //! - VRRP settings the vrrp actor cannot run (`VrrpSetup::from_config`'s errors: `track_file`,
 //!   `auth_type AH`, ...), at the instance's or sync group's line;
 //! - virtual servers that do not map onto IPVS services (an oversized group range, ...).
@@ -15,12 +15,13 @@
 
 use crate::cli::Subsystems;
 use crate::load::Loaded;
+use holdfast_actors::health_map::HealthMap;
 use holdfast_actors::ipvs::{IpvsConfig, StopPolicy};
 use holdfast_actors::supervisor::IpvsWish;
 use holdfast_actors::vrrp::{SetupError, VrrpSetup};
 use holdfast_core::config::diag::{Location, SourceMap};
-use holdfast_core::config::model::{required_ipvs_schedulers, Config, LvsFlushOnStop};
-use holdfast_core::ipvs::from_config::{desired_table, AllAlive, QuorumChange, QuorumStates};
+use holdfast_core::config::model::{required_ipvs_schedulers, CheckerKind, Config, LvsFlushOnStop};
+use holdfast_core::ipvs::from_config::{desired_table, QuorumChange, QuorumStates};
 use holdfast_core::modules::IpvsNeeds;
 
 /// A configuration the daemon runs.
@@ -32,6 +33,8 @@ pub struct Admitted {
     pub vrrp: Option<VrrpSetup>,
     /// Quorum changes of this evaluation, to log.
     pub quorum_changes: Vec<QuorumChange>,
+    /// The configuration, for the checker branch.
+    pub config: Config,
 }
 
 /// Judges `loaded` for `subsystems`. On success `quorum` holds the new quorum states; on
@@ -66,7 +69,8 @@ pub fn admit(
     };
     let mut next_quorum = quorum.clone();
     let ipvs = if ipvs_runs {
-        let desired = desired_table(config, &AllAlive, &mut next_quorum);
+        // Health before any check: up, or down for `alpha` (the checker branch takes over).
+        let desired = desired_table(config, &HealthMap::new(config), &mut next_quorum);
         for p in &desired.problems {
             refusals.push(at(map, p.location, &p.message));
         }
@@ -101,6 +105,7 @@ pub fn admit(
         ipvs,
         vrrp,
         quorum_changes,
+        config: config.clone(),
     })
 }
 
@@ -123,14 +128,13 @@ fn unavailable_ipvs_parts(config: &Config, map: &SourceMap) -> Vec<String> {
     for vs in &config.virtual_servers {
         for rs in &vs.real_servers {
             for checker in &rs.checkers {
-                out.push(at(
-                    map,
-                    rs.location,
-                    format_args!(
-                        "{}: health checking is not available in this build (-P runs VRRP only)",
-                        checker.kind.keyword()
-                    ),
-                ));
+                if let Some(why) = unsupported_checker(&checker.kind, rs.port) {
+                    out.push(at(
+                        map,
+                        rs.location,
+                        format_args!("{}: {why}", checker.kind.keyword()),
+                    ));
+                }
             }
         }
     }
@@ -176,6 +180,20 @@ fn setup_location(config: &Config, error: &SetupError) -> Option<Location> {
             group(g)
         }
     }
+}
+
+/// Why the checker logic cannot run `kind` as configured, if it cannot.
+fn unsupported_checker(kind: &CheckerKind, rs_port: Option<u16>) -> Option<&'static str> {
+    let connection = match kind {
+        CheckerKind::Tcp(c) => c,
+        CheckerKind::Http(h) if h.fast_recovery => {
+            return Some("fast_recovery is not available in this build")
+        }
+        CheckerKind::Http(h) => &h.connection,
+        CheckerKind::Misc(_) => return None,
+    };
+    (connection.connect_port.or(rs_port).is_none())
+        .then_some("no port to check: set connect_port (the real server has none)")
 }
 
 /// `file:line: message`, or the message alone without a location.

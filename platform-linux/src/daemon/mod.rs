@@ -13,6 +13,7 @@
 //! [`BLOCKING_THREADS`]. There is no global executor.
 
 pub mod admit;
+mod checker_branch;
 pub mod log;
 pub mod pidfile;
 mod run;

@@ -7,6 +7,9 @@
 //!   running one kept; an unchanged one changes nothing; a changed one goes to the IPVS branch
 //!   (started now if the old configuration had no virtual servers) and to the VRRP branch
 //!   (started, reloaded or stopped; the actor keeps unchanged instances as they are).
+//! - Health checks: when IPVS runs and a real server has a checker, the checker branch
+//!   ([`CheckerBranch`]) sends the IPVS tables from then on, reloads included, and stops after
+//!   VRRP but before IPVS at TERM/INT so `omega` scripts run while IPVS is still up.
 //! - USR1: the state dump to [`DUMP_PATH`](super::state::DUMP_PATH), with each VRRP instance's
 //!   state asked of the actor.
 //! - TERM/INT: VRRP stops first (priority-0 adverts so a backup takes over within Skew_Time, VIPs
@@ -18,6 +21,7 @@
 //! handler, read as a stream in this task, so no handler ever runs daemon code.
 
 use super::admit::{admit, Admitted};
+use super::checker_branch::CheckerBranch;
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
 use super::vrrp_branch::{self, VrrpBranch};
@@ -78,7 +82,8 @@ pub async fn run(
     };
     let clock = MonotonicClock::new();
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
-    let mut supervisor = Supervisor::new(executor, clock, RestartPolicy::default(), events_tx);
+    let mut supervisor =
+        Supervisor::new(executor.clone(), clock, RestartPolicy::default(), events_tx);
     let (vrrp_events_tx, vrrp_events) = smol::channel::bounded(vrrp_branch::EVENT_CAPACITY);
     let mut state = State::default();
     log_quorum(log, &admitted.quorum_changes);
@@ -96,6 +101,16 @@ pub async fn run(
         ),
         setup,
     });
+    // Health checks: from here on the checker branch sends the IPVS tables.
+    let mut checkers = CheckerBranch::start(
+        &executor,
+        options,
+        log,
+        &admitted.config,
+        &quorum,
+        ipvs.as_ref(),
+        wish.as_ref(),
+    );
     log.info(format_args!(
         "running: {} virtual services wanted, {} VRRP instances",
         wish.as_ref().map_or(0, |w| w.table.len()),
@@ -169,6 +184,12 @@ pub async fn run(
                             }
                             if let Some(w) = &new.ipvs {
                                 match &ipvs {
+                                    Some(_) if checkers.is_some() => {
+                                        if let Some(c) = &checkers {
+                                            let work = c.reload(&loaded.config, w.clone());
+                                            draining(&events, log, &mut state, work).await
+                                        }
+                                    }
                                     Some(h) => {
                                         draining(&events, log, &mut state, h.configure(w.clone()))
                                             .await
@@ -180,6 +201,17 @@ pub async fn run(
                                 }
                             }
                             wish = new.ipvs;
+                            if checkers.is_none() {
+                                checkers = CheckerBranch::start(
+                                    &executor,
+                                    options,
+                                    log,
+                                    &loaded.config,
+                                    &quorum,
+                                    ipvs.as_ref(),
+                                    wish.as_ref(),
+                                );
+                            }
                             log.info("configuration reloaded");
                         }
                     }
@@ -208,6 +240,10 @@ pub async fn run(
     log.info("stopping");
     if let Some(v) = vrrp {
         stop_vrrp(v, (&events, &vrrp_events), log, &mut state).await;
+    }
+    // Checks stop first: omega's notify and quorum scripts run while IPVS is still up.
+    if let Some(c) = checkers.take() {
+        draining(&events, log, &mut state, c.shutdown()).await;
     }
     if let Some(h) = ipvs {
         draining(&events, log, &mut state, h.shutdown()).await;

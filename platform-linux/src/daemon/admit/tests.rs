@@ -90,7 +90,7 @@ fn rr_and_wrr_virtual_servers_are_admitted_with_their_modules() {
 }
 
 #[test]
-fn a_checker_is_refused_with_its_place_unless_vrrp_only() {
+fn checkers_are_admitted_and_alpha_servers_start_outside_the_table() {
     let text = "\
 virtual_server 192.0.2.10 80 {
   lb_algo rr
@@ -101,24 +101,73 @@ virtual_server 192.0.2.10 80 {
       connect_timeout 3
     }
   }
+  real_server 198.51.100.2 80 {
+    alpha
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
 }
 ";
     let c = Conf::new("checker", text, &[]);
+    let a = c.admit().expect("admitted");
+    let wish = a.ipvs.expect("IPVS runs");
+    let dests: Vec<String> = wish
+        .table
+        .services()
+        .flat_map(|vs| vs.dests().map(|d| d.key.addr.to_string()))
+        .collect();
     assert_eq!(
-        c.admit(),
-        Err(vec![format!(
-            "{}:5: TCP_CHECK: health checking is not available in this build (-P runs VRRP only)",
-            c.file()
-        )])
+        dests,
+        ["198.51.100.1"],
+        "the alpha server waits for its first success"
     );
     let vrrp_only = Conf::new("checker-p", text, &["-P"]);
+    let a = vrrp_only.admit().expect("admitted");
+    assert_eq!(a.ipvs, None);
+    assert!(a.quorum_changes.is_empty());
+}
+
+#[test]
+fn checkers_the_logic_cannot_follow_are_refused_with_their_place() {
+    let text = "\
+virtual_server 192.0.2.10 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 198.51.100.1 80 {
+    HTTP_GET {
+      url {
+        path /
+        status_code 200
+      }
+      fast_recovery
+    }
+  }
+}
+virtual_server fwmark 7 {
+  lb_algo rr
+  lb_kind DR
+  real_server 198.51.100.2 {
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+}
+";
+    let c = Conf::new("checker-bad", text, &[]);
     assert_eq!(
-        vrrp_only.admit(),
-        Ok(Admitted {
-            ipvs: None,
-            vrrp: None,
-            quorum_changes: Vec::new()
-        })
+        c.admit(),
+        Err(vec![
+            format!(
+                "{}:5: HTTP_GET: fast_recovery is not available in this build",
+                c.file()
+            ),
+            format!(
+                "{}:18: TCP_CHECK: no port to check: set connect_port (the real server has none)",
+                c.file()
+            ),
+        ])
     );
 }
 
