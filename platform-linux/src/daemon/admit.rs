@@ -57,6 +57,7 @@ pub fn admit(
         refusals.extend(unavailable_ipvs_parts(config, map));
     }
     let vrrp = if subsystems != Subsystems::CheckersOnly && !config.instances.is_empty() {
+        refusals.extend(unwired_tracking(config, map));
         match VrrpSetup::from_config(config) {
             Ok(setup) => Some(setup),
             Err(errors) => {
@@ -121,6 +122,31 @@ pub fn ipvs_config(config: &Config) -> IpvsConfig {
         },
         ..IpvsConfig::default()
     }
+}
+
+/// `track_script` needs the tracker actor, which the daemon does not run yet: running without it
+/// would leave every tracked script at its initial state, so the instance would fail over
+/// wrongly. Refused at the instance's or sync group's line until the tracker is wired.
+fn unwired_tracking(config: &Config, map: &SourceMap) -> Vec<String> {
+    let instances = config
+        .instances
+        .iter()
+        .filter(|i| !i.track_scripts.is_empty());
+    let groups = config
+        .sync_groups
+        .iter()
+        .filter(|g| !g.track_scripts.is_empty());
+    instances
+        .map(|i| (i.location, format!("vrrp_instance {}", i.name)))
+        .chain(groups.map(|g| (g.location, format!("vrrp_sync_group {}", g.name))))
+        .map(|(location, owner)| {
+            at(
+                map,
+                location,
+                format_args!("{owner}: track_script: script tracking is not available in the daemon in this build"),
+            )
+        })
+        .collect()
 }
 
 fn unavailable_ipvs_parts(config: &Config, map: &SourceMap) -> Vec<String> {

@@ -222,3 +222,17 @@ fn a_missing_file_runs_empty_as_keepalived_does_but_not_under_e() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn track_script_is_refused_until_the_tracker_runs_in_the_daemon() {
+    let text = "vrrp_script chk {\n  script \"/bin/true\"\n}\nvrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+    let c = Conf::new("track-script", text, &[]);
+    let refusals = c.admit().expect_err("track_script must be refused");
+    assert!(
+        refusals.contains(&format!(
+            "{}:4: vrrp_instance VI_1: track_script: script tracking is not available in the daemon in this build",
+            c.file()
+        )),
+        "{refusals:?}"
+    );
+}
