@@ -76,7 +76,7 @@ hup_check() {
 	kill "$monitor" 2>/dev/null
 	wait "$monitor" 2>/dev/null
 	grep -q "^Deleted.* $VL_VIP/24 " "$VL_DIR/addr-monitor" && lost=1
-	vl_has_vip $M || lost=1
+	vl_has_vip $M || vl_has_vip $M || lost=2
 	removed_after=$(grep -c "(VI_1) removed" "${VL_LOG[M]}")
 	garps=$(timeout 30 tshark -r "$VL_PCAP" -Y "arp.src.proto_ipv4 == $VL_VIP" 2>/dev/null | wc -l)
 	backup_adverts=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
@@ -86,6 +86,7 @@ hup_check() {
 	else
 		hf_fail "$name changes nothing for VI_1" "(VIP lost $lost, removals $removed_before->$removed_after, $garps GARP, $backup_adverts backup adverts)"
 		grep -E "reload|unchanged|Entering" "${VL_LOG[M]}" | tail -n 3
+		grep "$VL_VIP" "$VL_DIR/addr-monitor"
 	fi
 }
 
@@ -125,7 +126,7 @@ scenario() {
 	local backup_adverts master_adverts
 	backup_adverts=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
 	master_adverts=$(vl_adverts "ip.src == ${VL_IP[M]}" | wc -l)
-	if [ "$backup_adverts" -eq 0 ] && [ "$master_adverts" -gt 0 ] &&
+	if [ "$backup_adverts" -eq 0 ] && [ "$master_adverts" -gt 0 ] && vl_alive $M && vl_alive $B &&
 		[ "$(vl_vip_count $M)" = 1 ] && [ "$(vl_vip_count $B)" = 0 ]; then
 		hf_pass "$tag: one master in steady state" "($master_adverts master adverts, none from the backup, in 5 s)"
 	else
