@@ -18,6 +18,10 @@
 #     0.1 s, 100 ms at 1 s;
 #   - a holdfast restarted after its SIGKILL removes the VIP the crash left: never two holders
 #     once it runs, never the VIP twice on one interface.
+# Then, holdfast master and keepalived backup at VRRPv3 0.1 s: link down on the master (FAULT,
+# VIP removed, back on link up), nopreempt, unicast, bad adverts from a third router (bad
+# checksum, TTL 64, VRRPv2: counted in the USR1 dump, dropped, the VIP stays), IPv6, and a HUP
+# that removes every instance (stops VRRP like TERM) and one that restores it.
 #
 # HOLDFAST=path (default target/release/holdfast). Prints "N passed, M failed". Under CI=true a
 # missing prerequisite fails.
@@ -478,9 +482,48 @@ EOF
 	VL_PID=()
 }
 
+# A reload that removes every instance stops VRRP as TERM does (priority 0, VIP removed); one
+# that brings the instance back starts it again.
+extra_reload_all() {
+	local tag="v3/0.1 HUP removing every instance, then restoring it"
+	if ! pair "" ""; then
+		hf_fail "$tag" "(no master)"
+		unpair
+		return
+	fi
+	cp "$VL_DIR/m.conf" "$VL_DIR/m.keep"
+	echo "# no instance" >"$VL_DIR/m.conf"
+	vl_capture_start
+	vl_kill $M HUP
+	vl_wait_vip $B 2
+	sleep 0.2
+	vl_capture_stop
+	local t
+	t=$(vl_takeover_after_zero_ms "${VL_IP[M]}" "${VL_IP[B]}")
+	if [ -n "$t" ] && [ "$t" -le 110 ] && ! vl_has_vip $M && vl_alive $M; then
+		hf_pass "$tag: stops VRRP like TERM, the daemon keeps running" "(keepalived's first advert $t ms after the priority-0 one)"
+	else
+		hf_fail "$tag: stops VRRP like TERM, the daemon keeps running" "(takeover ${t:-no} ms, VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+	fi
+	cp "$VL_DIR/m.keep" "$VL_DIR/m.conf"
+	vl_kill $M HUP
+	local i back=0
+	for ((i = 0; i < 60; i++)); do
+		if vl_has_vip $M && ! vl_has_vip $B; then back=1 && break; fi
+		sleep 0.05
+	done
+	if [ "$back" = 1 ]; then
+		hf_pass "$tag: restored, holdfast preempts back"
+	else
+		hf_fail "$tag: restored, holdfast preempts back" "(VIPs $(vl_vip_count $M)/$(vl_vip_count $B) after 3 s)"
+	fi
+	unpair
+}
+
 extra_link_down
 extra_nopreempt
 extra_unicast
 extra_bad_packets
 extra_ipv6
+extra_reload_all
 hf_summary
