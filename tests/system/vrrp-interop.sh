@@ -18,6 +18,10 @@
 #     0.1 s, 100 ms at 1 s;
 #   - a holdfast restarted after its SIGKILL removes the VIP the crash left: never two holders
 #     once it runs, never the VIP twice on one interface.
+# Then, holdfast master and keepalived backup at VRRPv3 0.1 s: link down on the master (FAULT,
+# VIP removed, back on link up), nopreempt, unicast, bad adverts from a third router (bad
+# checksum, TTL 64, VRRPv2: counted in the USR1 dump, dropped, the VIP stays), IPv6, and a HUP
+# that removes every instance (stops VRRP like TERM) and one that restores it.
 #
 # HOLDFAST=path (default target/release/holdfast). Prints "N passed, M failed". Under CI=true a
 # missing prerequisite fails.
@@ -76,7 +80,7 @@ hup_check() {
 	kill "$monitor" 2>/dev/null
 	wait "$monitor" 2>/dev/null
 	grep -q "^Deleted.* $VL_VIP/24 " "$VL_DIR/addr-monitor" && lost=1
-	vl_has_vip $M || lost=1
+	vl_has_vip $M || vl_has_vip $M || lost=2
 	removed_after=$(grep -c "(VI_1) removed" "${VL_LOG[M]}")
 	garps=$(timeout 30 tshark -r "$VL_PCAP" -Y "arp.src.proto_ipv4 == $VL_VIP" 2>/dev/null | wc -l)
 	backup_adverts=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
@@ -86,6 +90,7 @@ hup_check() {
 	else
 		hf_fail "$name changes nothing for VI_1" "(VIP lost $lost, removals $removed_before->$removed_after, $garps GARP, $backup_adverts backup adverts)"
 		grep -E "reload|unchanged|Entering" "${VL_LOG[M]}" | tail -n 3
+		grep "$VL_VIP" "$VL_DIR/addr-monitor"
 	fi
 }
 
@@ -125,7 +130,7 @@ scenario() {
 	local backup_adverts master_adverts
 	backup_adverts=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
 	master_adverts=$(vl_adverts "ip.src == ${VL_IP[M]}" | wc -l)
-	if [ "$backup_adverts" -eq 0 ] && [ "$master_adverts" -gt 0 ] &&
+	if [ "$backup_adverts" -eq 0 ] && [ "$master_adverts" -gt 0 ] && vl_alive $M && vl_alive $B &&
 		[ "$(vl_vip_count $M)" = 1 ] && [ "$(vl_vip_count $B)" = 0 ]; then
 		hf_pass "$tag: one master in steady state" "($master_adverts master adverts, none from the backup, in 5 s)"
 	else
@@ -477,9 +482,48 @@ EOF
 	VL_PID=()
 }
 
+# A reload that removes every instance stops VRRP as TERM does (priority 0, VIP removed); one
+# that brings the instance back starts it again.
+extra_reload_all() {
+	local tag="v3/0.1 HUP removing every instance, then restoring it"
+	if ! pair "" ""; then
+		hf_fail "$tag" "(no master)"
+		unpair
+		return
+	fi
+	cp "$VL_DIR/m.conf" "$VL_DIR/m.keep"
+	echo "# no instance" >"$VL_DIR/m.conf"
+	vl_capture_start
+	vl_kill $M HUP
+	vl_wait_vip $B 2
+	sleep 0.2
+	vl_capture_stop
+	local t
+	t=$(vl_takeover_after_zero_ms "${VL_IP[M]}" "${VL_IP[B]}")
+	if [ -n "$t" ] && [ "$t" -le 110 ] && ! vl_has_vip $M && vl_alive $M; then
+		hf_pass "$tag: stops VRRP like TERM, the daemon keeps running" "(keepalived's first advert $t ms after the priority-0 one)"
+	else
+		hf_fail "$tag: stops VRRP like TERM, the daemon keeps running" "(takeover ${t:-no} ms, VIPs $(vl_vip_count $M)/$(vl_vip_count $B))"
+	fi
+	cp "$VL_DIR/m.keep" "$VL_DIR/m.conf"
+	vl_kill $M HUP
+	local i back=0
+	for ((i = 0; i < 60; i++)); do
+		if vl_has_vip $M && ! vl_has_vip $B; then back=1 && break; fi
+		sleep 0.05
+	done
+	if [ "$back" = 1 ]; then
+		hf_pass "$tag: restored, holdfast preempts back"
+	else
+		hf_fail "$tag: restored, holdfast preempts back" "(VIPs $(vl_vip_count $M)/$(vl_vip_count $B) after 3 s)"
+	fi
+	unpair
+}
+
 extra_link_down
 extra_nopreempt
 extra_unicast
 extra_bad_packets
 extra_ipv6
+extra_reload_all
 hf_summary

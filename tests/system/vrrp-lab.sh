@@ -45,6 +45,9 @@ vl_lab() {
 		hf_netns_create "r$i"
 		VL_NS[i]=$HF_NETNS
 		VL_IP[i]=192.0.2.$i
+		# No duplicate address detection: IPv6 link-local addresses usable at once, as on a
+		# router whose link has been up for a while.
+		ip netns exec "${VL_NS[i]}" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
 		hf_netns_veth_pair "${VL_NS[i]}" eth0 "$VL_SEG" "p$i" || hf_skip "cannot create veth pairs"
 		ip -n "$VL_SEG" link set "p$i" master br0
 		ip -n "${VL_NS[i]}" addr add "${VL_IP[i]}/24" dev eth0
@@ -85,6 +88,9 @@ vl_start() {
 	*) return 1 ;;
 	esac
 	VL_LOG[n]=$VL_DIR/r$n.log
+	# A crash (SIGKILL) leaves pid files; their pid may since name another live process, which
+	# both daemons read as "already running". The router's previous daemon is gone by now.
+	rm -f "$VL_DIR/r$n.pid" "$VL_DIR/r$n.vrrp.pid" "$VL_DIR/r$n.check.pid"
 	ip netns exec "${VL_NS[n]}" setsid "$bin" -n -l -P -f "$file" \
 		-p "$VL_DIR/r$n.pid" -r "$VL_DIR/r$n.vrrp.pid" -c "$VL_DIR/r$n.check.pid" \
 		>>"${VL_LOG[n]}" 2>&1 &
@@ -155,7 +161,7 @@ vl_master() {
 vl_capture_start() {
 	VL_PCAP=$VL_DIR/seg-$RANDOM.pcap
 	ip netns exec "$VL_SEG" tcpdump --immediate-mode -U -s 256 -i br0 -w "$VL_PCAP" \
-		'vrrp or arp' >/dev/null 2>&1 &
+		'vrrp or (ip6 and proto 112) or arp' >/dev/null 2>&1 &
 	VL_CAPTURE_PID=$!
 	# tcpdump has no "ready" signal: wait for the file it creates once the socket is open.
 	local i

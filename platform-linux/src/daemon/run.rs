@@ -345,6 +345,10 @@ async fn stop_vrrp(vrrp: Vrrp, channels: EventChannels<'_>, log: &Log, state: &m
                     log.line(e.severity(), &e);
                     state.observe(&e);
                     if e == (SupervisorEvent::Stopped { child }) {
+                        // The actor's last events were sent before the child ended.
+                        while let Ok(e) = vrrp_events.try_recv() {
+                            log.line(vrrp_branch::severity(&e), &e);
+                        }
                         return true;
                     }
                 }
