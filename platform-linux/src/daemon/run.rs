@@ -265,10 +265,15 @@ fn start_ipvs(
     wish: IpvsWish,
 ) -> IpvsHandle {
     let parts = IpvsParts {
-        kernel: LinuxKernelModules::default().with_modprobe(None),
+        // The system's modprobe only where the kernel rejected holdfast's own load of a file
+        // (format, compression, symbols); holdfast's loader does everything else itself.
+        kernel: LinuxKernelModules::default(),
         open_port: || LinuxIpvs::open(DEFAULT_TIMEOUT).map_err(|e| e.to_string()),
         clock,
-        loader: LoaderSettings::default(),
+        loader: LoaderSettings {
+            modprobe_fallback: true,
+            ..LoaderSettings::default()
+        },
         restart: RestartPolicy::default(),
         stop_timeout: STOP_TIMEOUT,
         index_recheck: INDEX_RECHECK,
