@@ -447,10 +447,12 @@ EOF
 		has6 $M && up=1 && break
 		sleep 0.05
 	done
-	sleep 2
+	# Long enough for keepalived's IPv6 socket to be up on a loaded CI machine: the takeover
+	# itself is timed from the capture, so waiting longer here costs nothing in accuracy.
+	sleep 4
 	vl_kill $M KILL
 	vl_wait_gone $M 5
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		has6 $B && break
 		sleep 0.05
 	done
