@@ -64,6 +64,8 @@ failover() {
 	local old=$1 new=$2 ms
 	echo
 	echo "--- SIGKILL of $(name "$old")'s process group (a crash: no priority-0 advert)"
+	# The capture must hold at least one advert of the old master (advert_int 1 s).
+	sleep 1.5
 	vl_kill "$old" KILL
 	vl_wait_gone "$old" 5
 	if ! vl_wait_vip "$new" 10; then
