@@ -67,7 +67,7 @@ impl PidFiles {
     pub fn write(paths: &[PathBuf], pid: u32, proc_root: &Path) -> Result<PidFiles, PidError> {
         for path in paths {
             if let Some(other) = read_pid(path) {
-                if other != pid && proc_root.join(other.to_string()).exists() {
+                if other != pid && is_daemon(proc_root, other) {
                     return Err(PidError::Running {
                         path: path.clone(),
                         pid: other,
@@ -99,6 +99,15 @@ impl Drop for PidFiles {
             }
         }
     }
+}
+
+/// Whether `pid` is a running holdfast or keepalived. After a crash and a reboot the pid in a
+/// stale file often belongs to some other process; refusing to start then would keep an
+/// appliance's VIPs down for good (init respawns into the same refusal).
+fn is_daemon(proc_root: &Path, pid: u32) -> bool {
+    std::fs::read_to_string(proc_root.join(pid.to_string()).join("comm"))
+        .map(|comm| matches!(comm.trim(), "holdfast" | "keepalived"))
+        .unwrap_or(false)
 }
 
 fn read_pid(path: &Path) -> Option<u32> {
@@ -162,6 +171,7 @@ mod tests {
         let d = dir("live");
         let proc_root = d.join("proc");
         std::fs::create_dir_all(proc_root.join("4242")).expect("proc");
+        std::fs::write(proc_root.join("4242/comm"), "keepalived\n").expect("comm");
         let file = d.join("k.pid");
         std::fs::write(&file, "4242\n").expect("other");
         let err =
@@ -185,6 +195,20 @@ mod tests {
         std::fs::write(&file, "78\n").expect("taken over");
         drop(files);
         assert_eq!(read_pid(&file), Some(78));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_stale_file_whose_pid_now_names_another_program_is_replaced() {
+        let d = dir("reused");
+        let proc_root = d.join("proc");
+        std::fs::create_dir_all(proc_root.join("4243")).expect("proc");
+        std::fs::write(proc_root.join("4243/comm"), "sshd\n").expect("comm");
+        let file = d.join("k.pid");
+        std::fs::write(&file, "4243\n").expect("stale");
+        let files = PidFiles::write(std::slice::from_ref(&file), 77, &proc_root).expect("replaced");
+        assert_eq!(read_pid(&file), Some(77));
+        drop(files);
         let _ = std::fs::remove_dir_all(&d);
     }
 }
