@@ -5,7 +5,7 @@
 //! parser keeps only the lines whose pattern matches one of the names asked about, in file order
 //! (the order alternatives are tried in).
 
-use super::diag::{clean_line, IndexDiag, IndexDiagKind, IndexFile};
+use super::diag::{directive, IndexDiag, IndexDiagKind, IndexFile};
 use super::name::ModuleName;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -29,25 +29,14 @@ pub(crate) fn parse(
 ) {
     for (i, raw) in text.lines().enumerate() {
         let mut report = |kind| diags.push(IndexDiag::new(IndexFile::Alias, i, kind));
-        let line = match clean_line(raw) {
-            Ok(Some(line)) => line,
+        let mut words = match directive(raw, "alias") {
+            Ok(Some(words)) => words,
             Ok(None) => continue,
             Err(kind) => {
                 report(kind);
                 continue;
             }
         };
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("alias") => {}
-            Some(word) => {
-                report(IndexDiagKind::UnknownDirective {
-                    word: String::from(word),
-                });
-                continue;
-            }
-            None => continue,
-        }
         let (Some(pattern), Some(module), None) = (words.next(), words.next(), words.next()) else {
             report(IndexDiagKind::BadAlias);
             continue;

@@ -111,6 +111,25 @@ pub(crate) fn clean_line(raw: &str) -> Result<Option<&str>, IndexDiagKind> {
     Ok(Some(line))
 }
 
+/// The words after `keyword` on a cleaned directive line (`alias …`, `softdep …`): `Ok(None)`
+/// for a line with nothing on it, an error for a control character or another directive.
+pub(crate) fn directive<'a>(
+    raw: &'a str,
+    keyword: &str,
+) -> Result<Option<core::str::SplitWhitespace<'a>>, IndexDiagKind> {
+    let Some(line) = clean_line(raw)? else {
+        return Ok(None);
+    };
+    let mut words = line.split_whitespace();
+    match words.next() {
+        Some(word) if word == keyword => Ok(Some(words)),
+        Some(word) => Err(IndexDiagKind::UnknownDirective {
+            word: alloc::string::String::from(word),
+        }),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

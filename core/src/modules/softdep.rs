@@ -8,7 +8,7 @@
 //! Debian 6.1's file has `softdep cifs gcm` lines written that way.
 
 use super::alias::normalise;
-use super::diag::{clean_line, IndexDiag, IndexDiagKind, IndexFile};
+use super::diag::{clean_line, directive, IndexDiag, IndexDiagKind, IndexFile};
 use super::name::ModuleName;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -31,30 +31,19 @@ pub(crate) fn parse(
 ) {
     for (i, raw) in text.lines().enumerate() {
         let mut report = |kind| diags.push(IndexDiag::new(IndexFile::Softdep, i, kind));
-        let line = match clean_line(raw) {
-            Ok(Some(line)) => line,
+        let mut words = match directive(raw, "softdep") {
+            Ok(Some(words)) => words,
             Ok(None) => continue,
             Err(kind) => {
                 report(kind);
                 continue;
             }
         };
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("softdep") => {}
-            Some(word) => {
-                report(IndexDiagKind::UnknownDirective {
-                    word: String::from(word),
-                });
-                continue;
-            }
-            None => continue,
-        }
         let module = match words.next().map(ModuleName::new) {
             Some(Ok(module)) => module,
             Some(Err(error)) => {
                 report(IndexDiagKind::BadName {
-                    text: String::from(line),
+                    text: String::from(clean_line(raw).ok().flatten().unwrap_or(raw)),
                     error,
                 });
                 continue;
