@@ -4,7 +4,8 @@
 # from pcap timestamps; FIELD-NOTES §4). Each implementation runs against itself (master priority
 # 150, backup 100, VRRPv3, advert_int 0.1 unless said).
 #
-# Prints one table:
+# Prints one table, one column per build: holdfast's static musl release build (what an
+# appliance ships), holdfast's glibc release build (when there is one), keepalived:
 #   - failover after SIGKILL of the master's process group: last advert of the master to the
 #     first advert of the backup, median (min-max) over RUNS runs, kill time jittered over the
 #     advert interval;
@@ -14,25 +15,55 @@
 #   - RSS and PSS of the whole process group (smaps_rollup), 1 and 100 instances;
 #   - CPU (utime+stime of the process group) over CPU_SECONDS with 100 instances at 0.1 s, master
 #     and backup;
+#   - no flap with 1,000 instances at 1 s: master and backup of the same build for FLAP_SECONDS;
+#     from the capture, every instance's master adverted every interval (no gap over 2 intervals),
+#     the backup sent no advert, no priority changed; CPU and PSS of both sides;
 #   - binary size and shared libraries (ldd).
 #
-# HOLDFAST=path (default target/release/holdfast), RUNS (5), CPU_SECONDS (30). Under CI=true a
-# missing prerequisite fails.
+# HOLDFAST (default: the x86_64 static musl release build, built here as tests/bench/footprint.sh
+# builds it), HOLDFAST_GLIBC (default target/release/holdfast if present; "none" leaves the
+# column out), RUNS (5), CPU_SECONDS (30), FLAP_SECONDS (60), ONLY (parts to run, out of
+# "binary kill term startup memory cpu flap"; default all), KINDS (columns, out of "musl glibc
+# keepalived"). Under CI=true a missing prerequisite fails, and so does a flap.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/system/lib.sh
 . "$here/../system/lib.sh"
 # shellcheck source=tests/system/vrrp-lab.sh
 . "$here/../system/vrrp-lab.sh"
 hf_init
-HOLDFAST=${HOLDFAST:-$here/../../target/release/holdfast}
 RUNS=${RUNS:-5}
 CPU_SECONDS=${CPU_SECONDS:-30}
-[ -x "$HOLDFAST" ] || hf_skip "no holdfast binary at $HOLDFAST (cargo build --release -p holdfast-linux)"
+FLAP_SECONDS=${FLAP_SECONDS:-60}
+ONLY=${ONLY:-binary kill term startup memory cpu flap}
+KINDS=${KINDS:-musl glibc keepalived}
 vl_require keepalived awk pgrep ldd
+if [ -z "${HOLDFAST:-}" ]; then
+	(cd "$repo" && cargo build --quiet --release --target x86_64-unknown-linux-musl -p holdfast-linux --bin holdfast) ||
+		hf_skip "cannot build the x86_64 musl release binary (rustup target add x86_64-unknown-linux-musl)"
+	HOLDFAST=$repo/target/x86_64-unknown-linux-musl/release/holdfast
+fi
+[ -x "$HOLDFAST" ] || hf_skip "no holdfast binary at $HOLDFAST"
+HOLDFAST_GLIBC=${HOLDFAST_GLIBC:-$repo/target/release/holdfast}
+declare -A BIN=([musl]=$HOLDFAST [glibc]=$HOLDFAST_GLIBC [keepalived]=$(command -v keepalived))
+kinds=()
+for k in $KINDS; do
+	[ "$k" = glibc ] && ! [ -x "$HOLDFAST_GLIBC" ] && continue
+	kinds+=("$k")
+done
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
 M=1 B=2
 vl_lab 2
+
+# start KIND N FILE — the build KIND (musl, glibc, keepalived) in router N.
+start() {
+	case $1 in
+	keepalived) vl_start keepalived "$2" "$3" ;;
+	*) HOLDFAST=${BIN[$1]} vl_start holdfast "$2" "$3" ;;
+	esac
+}
 declare -A R
 
 now() { date +%s.%N; }
@@ -56,34 +87,59 @@ stop_both() {
 	VL_PID=()
 }
 
-# many FILE PRIO N — N instances (VRID 1..N, VIP 198.51.100.VRID/24) at 0.1 s, VRRPv3.
+# many FILE PRIO N [ADVERT] — N instances at ADVERT seconds (default 0.1), VRRPv3, 250 per link
+# (a VRID is unique per interface): VRID 1..250 on eth0, then on the VLANs eth0.2, eth0.3, ...
+# (see `vlans`). VIP 198.51.100.VRID, /24 on eth0 and /32 on a VLAN (one address may sit on
+# several interfaces; the documentation ranges hold fewer than 1,000 addresses).
 many() {
-	local file=$1 prio=$2 n=$3 i
+	local file=$1 prio=$2 n=$3 advert=${4:-0.1} i dev vrid vip
 	printf 'global_defs {\n    vrrp_version 3\n}\n' >"$file"
 	for ((i = 1; i <= n; i++)); do
+		vrid=$(((i - 1) % 250 + 1))
+		dev=eth0 vip=198.51.100.$vrid/24
+		if [ "$i" -gt 250 ]; then
+			dev=eth0.$(((i - 1) / 250 + 1)) vip=198.51.100.$vrid/32
+		fi
 		cat >>"$file" <<EOF
 vrrp_instance VI_$i {
     state BACKUP
-    interface eth0
-    virtual_router_id $i
+    interface $dev
+    virtual_router_id $vrid
     priority $prio
-    advert_int 0.1
+    advert_int $advert
     virtual_ipaddress {
-        198.51.100.$i/24
+        $vip
     }
 }
 EOF
 	done
 }
 
-# wait_all N COUNT — waits (10 s at most) until router N holds all COUNT VIPs of `many`.
+# vlans COUNT — VLANs eth0.2 .. eth0.COUNT on both routers, each with a /32 address
+# (203.0.113.(10 × VLAN + router)) that adverts go out from.
+vlans() {
+	local n v
+	for n in $M $B; do
+		for ((v = 2; v <= $1; v++)); do
+			ip -n "${VL_NS[n]}" link show "eth0.$v" >/dev/null 2>&1 && continue
+			ip -n "${VL_NS[n]}" link add link eth0 name "eth0.$v" type vlan id "$v"
+			ip -n "${VL_NS[n]}" addr add "203.0.113.$((10 * v + n))/32" dev "eth0.$v"
+			ip -n "${VL_NS[n]}" link set "eth0.$v" up
+		done
+	done
+}
+
+# vip_count N — how many of `many`'s VIPs router N holds, on every link.
+vip_count() { ip -n "${VL_NS[$1]}" -4 addr show | grep -c ' 198\.51\.100\.'; }
+
+# wait_all N COUNT [SECS] — waits (10 s) until router N holds all COUNT VIPs of `many`.
 wait_all() {
 	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(ip -n "${VL_NS[$1]}" -4 addr show dev eth0 | grep -c ' 198\.51\.100\.')" -ge "$2" ] && return 0
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		[ "$(vip_count "$1")" -ge "$2" ] && return 0
 		sleep 0.05
 	done
-	echo "router $1 holds fewer than $2 VIPs after 10 s" >&2
+	echo "router $1 holds $(vip_count "$1") of $2 VIPs after ${3:-10} s" >&2
 	return 1
 }
 
@@ -108,13 +164,16 @@ group_ticks() {
 	echo "$total"
 }
 
+# cpu_text TICKS SECONDS — "1.23 s (4.1 %)".
+cpu_text() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v s="$2" 'BEGIN { printf "%.2f s (%.1f %%)\n", t / hz, 100 * t / hz / s }'; }
+
 bench_kill() {
 	local kind=$1 i t out=()
 	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1
 	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1
 	for ((i = 0; i < RUNS; i++)); do
-		vl_start "$kind" $M "$VL_DIR/m.conf"
-		vl_start "$kind" $B "$VL_DIR/b.conf"
+		start "$kind" $M "$VL_DIR/m.conf"
+		start "$kind" $B "$VL_DIR/b.conf"
 		vl_wait_vip $M 10 || continue
 		sleep 0.5
 		vl_capture_start
@@ -136,8 +195,8 @@ bench_term() {
 	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1
 	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1
 	for ((i = 0; i < RUNS; i++)); do
-		vl_start "$kind" $M "$VL_DIR/m.conf"
-		vl_start "$kind" $B "$VL_DIR/b.conf"
+		start "$kind" $M "$VL_DIR/m.conf"
+		start "$kind" $B "$VL_DIR/b.conf"
 		vl_wait_vip $M 10 || continue
 		sleep 0.5
 		vl_capture_start
@@ -168,7 +227,7 @@ bench_startup() {
 	for ((i = 0; i < RUNS; i++)); do
 		vl_capture_start
 		started=$(now)
-		vl_start "$kind" $M "$VL_DIR/o.conf"
+		start "$kind" $M "$VL_DIR/o.conf"
 		vl_wait_vip $M 10
 		sleep 0.3
 		vl_capture_stop
@@ -186,7 +245,7 @@ bench_memory() {
 	local kind=$1 n
 	for n in 1 100; do
 		many "$VL_DIR/mem.conf" 150 "$n"
-		vl_start "$kind" $M "$VL_DIR/mem.conf"
+		start "$kind" $M "$VL_DIR/mem.conf"
 		wait_all $M "$n"
 		sleep 2
 		R[rss$n,$kind]="$(group_sum $M Rss) kB"
@@ -196,12 +255,11 @@ bench_memory() {
 }
 
 bench_cpu() {
-	local kind=$1 m0 b0 m1 b1 hz
-	hz=$(getconf CLK_TCK)
+	local kind=$1 m0 b0 m1 b1
 	many "$VL_DIR/cm.conf" 150 100
 	many "$VL_DIR/cb.conf" 100 100
-	vl_start "$kind" $M "$VL_DIR/cm.conf"
-	vl_start "$kind" $B "$VL_DIR/cb.conf"
+	start "$kind" $M "$VL_DIR/cm.conf"
+	start "$kind" $B "$VL_DIR/cb.conf"
 	wait_all $M 100
 	sleep 2
 	m0=$(group_ticks $M)
@@ -209,32 +267,90 @@ bench_cpu() {
 	sleep "$CPU_SECONDS"
 	m1=$(group_ticks $M)
 	b1=$(group_ticks $B)
-	R[cpum,$kind]=$(awk -v t=$((m1 - m0)) -v hz="$hz" -v s="$CPU_SECONDS" 'BEGIN { printf "%.2f s (%.1f %%)\n", t / hz, 100 * t / hz / s }')
-	R[cpub,$kind]=$(awk -v t=$((b1 - b0)) -v hz="$hz" -v s="$CPU_SECONDS" 'BEGIN { printf "%.2f s (%.1f %%)\n", t / hz, 100 * t / hz / s }')
+	R[cpum,$kind]=$(cpu_text $((m1 - m0)) "$CPU_SECONDS")
+	R[cpub,$kind]=$(cpu_text $((b1 - b0)) "$CPU_SECONDS")
 	stop_both
 }
 
 bench_binary() {
-	local kind=$1 bin
-	bin=$HOLDFAST
-	[ "$kind" = keepalived ] && bin=$(command -v keepalived)
+	local kind=$1 bin=${BIN[$1]}
 	R[size,$kind]="$(($(stat -c %s "$bin") / 1024)) KiB"
-	R[libs,$kind]="$(ldd "$bin" | grep -c '=>\|ld-linux')"
+	# A static binary: ldd prints "not a dynamic executable" and fails.
+	R[libs,$kind]="$(ldd "$bin" 2>/dev/null | grep -c '=>\|ld-linux')"
 }
 
-for kind in holdfast keepalived; do
+# bench_flap KIND — 1,000 instances at 1 s, master (150) and backup (100) of KIND, for
+# FLAP_SECONDS once every VIP is up. From the capture: every instance heard, the backup sends no
+# advert, every advert carries priority 150, and the longest gap between two adverts of one
+# instance (a backup takes over after Master_Down_Interval, 3.6 s: a gap near it is a near flap).
+bench_flap() {
+	local kind=$1 m0 b0 m1 b1 out
+	vlans 4
+	many "$VL_DIR/fm.conf" 150 1000 1
+	many "$VL_DIR/fb.conf" 100 1000 1
+	start "$kind" $M "$VL_DIR/fm.conf"
+	start "$kind" $B "$VL_DIR/fb.conf"
+	if ! wait_all $M 1000 30; then
+		R[flap,$kind]="FAILED: the master holds $(vip_count $M) of 1000 VIPs"
+		stop_both
+		return
+	fi
+	# Past the start-up: the backup's first Master_Down_Interval and the GARP repeat.
+	sleep 6
+	m0=$(group_ticks $M)
+	b0=$(group_ticks $B)
+	vl_capture_start
+	sleep "$FLAP_SECONDS"
+	vl_capture_stop
+	m1=$(group_ticks $M)
+	b1=$(group_ticks $B)
+	R[flapcpum,$kind]=$(cpu_text $((m1 - m0)) "$FLAP_SECONDS")
+	R[flapcpub,$kind]=$(cpu_text $((b1 - b0)) "$FLAP_SECONDS")
+	R[flappss,$kind]="$(group_sum $M Pss) / $(group_sum $B Pss) kB"
+	# One line per advert: "vlan vrid source priority time" (eth0's untagged: VLAN 1).
+	out=$(timeout 300 tshark -r "$VL_PCAP" -Y vrrp -T fields -E separator=' ' -E occurrence=l \
+		-e vlan.id -e vrrp.virt_rtr_id -e ip.src -e vrrp.prio -e frame.time_epoch 2>/dev/null |
+		awk -v m="${VL_IP[M]}" '
+			NF == 4 { $5 = $4; $4 = $3; $3 = $2; $2 = $1; $1 = 1 }
+			# The master sends from 192.0.2.1 on eth0 and 203.0.113.(10v+1) on VLAN v.
+			$3 != m && $3 != "203.0.113." (10 * $1 + 1) { backup++ }
+			$4 != 150 { prio++ }
+			{
+				key = $1 "/" $2
+				if (key in last) { g = $5 - last[key]; if (g > gap) gap = g } else seen++
+				last[key] = $5; n++
+			}
+			END { printf "%d instances heard, %d adverts, backup adverts %d, priority changes %d, longest gap %.2f s\n", seen, n, backup, prio, gap }')
+	R[flap,$kind]=$out
+	echo "$kind, 1,000 instances at 1 s for $FLAP_SECONDS s: $out" >&2
+	if ! [[ $out == "1000 instances heard, "*", backup adverts 0, priority changes 0, "* ]]; then
+		R[flapfail,$kind]=1
+	fi
+	stop_both
+}
+
+for kind in "${kinds[@]}"; do
 	echo "measuring $kind ..." >&2
-	bench_binary "$kind"
-	bench_kill "$kind"
-	bench_term "$kind"
-	bench_startup "$kind"
-	bench_memory "$kind"
-	bench_cpu "$kind"
+	wants binary && bench_binary "$kind"
+	wants kill && bench_kill "$kind"
+	wants term && bench_term "$kind"
+	wants startup && bench_startup "$kind"
+	wants memory && bench_memory "$kind"
+	wants cpu && bench_cpu "$kind"
+	wants flap && bench_flap "$kind"
 done
 
-row() { printf '%-52s %-24s %-24s\n' "$1" "${R[$2,holdfast]:--}" "${R[$2,keepalived]:--}"; }
+declare -A TITLE=([musl]="holdfast (static musl)" [glibc]="holdfast (glibc)" [keepalived]="keepalived 2.2.7")
+row() {
+	local k
+	printf '%-54s' "$1"
+	for k in "${kinds[@]}"; do printf ' %-24s' "${R[$2,$k]:--}"; done
+	echo
+}
 echo
-printf '%-52s %-24s %-24s\n' "VRRPv3, advert_int 0.1 unless said; $RUNS runs" "holdfast" "keepalived 2.2.7"
+printf '%-54s' "VRRPv3, advert_int 0.1 unless said; $RUNS runs"
+for k in "${kinds[@]}"; do printf ' %-24s' "${TITLE[$k]}"; done
+echo
 row "failover after SIGKILL (last advert -> backup's)" kill
 row "failover after TERM (priority 0 -> backup's advert)" term
 row "TERM -> priority-0 advert" sig0
@@ -245,5 +361,19 @@ row "RSS, 100 instances" rss100
 row "PSS, 100 instances" pss100
 row "CPU over ${CPU_SECONDS} s, 100 instances, master" cpum
 row "CPU over ${CPU_SECONDS} s, 100 instances, backup" cpub
+row "1,000 at 1 s: CPU over ${FLAP_SECONDS} s, master" flapcpum
+row "1,000 at 1 s: CPU over ${FLAP_SECONDS} s, backup" flapcpub
+row "1,000 at 1 s: PSS master / backup" flappss
 row "binary size" size
 row "shared libraries (ldd)" libs
+if wants flap; then
+	echo
+	for k in "${kinds[@]}"; do echo "1,000 instances at 1 s, ${TITLE[$k]}: ${R[flap,$k]:--}"; done
+fi
+for k in "${kinds[@]}"; do
+	if [ -n "${R[flapfail,$k]:-}" ]; then
+		echo "FLAP: ${TITLE[$k]} lost or changed a master in the 1,000-instance run"
+		[ "${CI:-}" = true ] && exit 1
+	fi
+done
+exit 0

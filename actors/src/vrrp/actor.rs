@@ -16,7 +16,9 @@ use futures_lite::future::{self, FutureExt};
 use holdfast_core::time::Instant;
 use holdfast_core::vrrp::{self, State, Stats};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::{pin, Pin};
 
 /// One running instance.
 pub(super) struct Running {
@@ -164,26 +166,52 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
 
     /// Starts every instance, then runs until [`VrrpMsg::Shutdown`] or until every sender of
     /// `inbox` is gone (handled as a shutdown). Returns the counters.
-    pub async fn run(mut self, inbox: Receiver<VrrpMsg>) -> VrrpCounters {
+    ///
+    /// The timer is armed lazily: it is re-armed only when the earliest deadline moves earlier
+    /// than the armed instant. A timer armed too early wakes the loop once for nothing, which
+    /// costs less than re-arming the reactor's timer on every advert (a backup's earliest
+    /// Master_Down deadline moves with nearly every advert it receives).
+    pub async fn run(mut self, inbox: Receiver<VrrpMsg>) -> VrrpCounters
+    where
+        C: Clone,
+    {
         self.start().await;
+        let clock = self.clock.clone();
+        let mut armed: Option<Instant> = None;
+        let mut sleep = pin!(None);
         loop {
-            match self.wait(&inbox).await {
+            match (armed, self.next_deadline()) {
+                (Some(at), Some(wanted)) if at <= wanted => {}
+                (_, wanted) => {
+                    armed = wanted;
+                    sleep.set(wanted.map(|at| clock.sleep_until(at)));
+                }
+            }
+            match self.wait(&inbox, sleep.as_mut().as_pin_mut()).await {
                 Wake::Packet(slot, result) => self.on_packet(slot, result).await,
                 Wake::Msg(Some(VrrpMsg::Shutdown)) | Wake::Msg(None) => break,
                 Wake::Msg(Some(msg)) => self.on_msg(msg).await,
                 Wake::Link(event) => self.on_link_event(event).await,
-                Wake::Timer => self.on_timer().await,
+                Wake::Timer => {
+                    // A finished sleep must not be polled again.
+                    armed = None;
+                    sleep.set(None);
+                    self.on_timer().await;
+                }
             }
         }
         self.shutdown().await;
         self.counters
     }
 
-    /// Waits for the next thing to do. Packets are polled first, so a busy inbox or timer never
-    /// delays an advert (holo's `biased` select).
-    async fn wait(&mut self, inbox: &Receiver<VrrpMsg>) -> Wake {
-        let deadline = self.next_deadline();
-        let clock = &self.clock;
+    /// Waits for the next thing to do: a packet, a message, a link event or the end of `sleep`.
+    /// Packets are polled first, so a busy inbox or timer never delays an advert (holo's
+    /// `biased` select).
+    async fn wait(
+        &mut self,
+        inbox: &Receiver<VrrpMsg>,
+        sleep: Option<Pin<&mut impl Future<Output = ()>>>,
+    ) -> Wake {
         let link_events = self.link_events.as_mut();
         let sockets = &mut self.sockets;
         let packets = async {
@@ -198,9 +226,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             }
         };
         let timer = async {
-            match deadline {
-                Some(at) => {
-                    clock.sleep_until(at).await;
+            match sleep {
+                Some(sleep) => {
+                    sleep.await;
                     Wake::Timer
                 }
                 None => future::pending().await,

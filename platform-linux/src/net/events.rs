@@ -1,17 +1,21 @@
 //! Link notifications: a netlink socket of its own bound to `RTNLGRP_LINK`, whose connection
-//! is polled inside [`LinkEvents::next`], so a subscription needs nothing spawned. A full
-//! socket buffer (`ENOBUFS`) becomes [`LinkEvent::Overrun`].
+//! is polled inside [`LinkEvents::next`], so a subscription needs nothing spawned, and only when
+//! woken for it ([`Quiet`]: the vrrp actor calls `next` again after every advert). A full socket
+//! buffer (`ENOBUFS`) becomes [`LinkEvent::Overrun`].
 
 use super::convert;
-use futures_lite::{future, Stream, StreamExt};
+use super::quiet::Quiet;
+use futures_lite::{future, Stream};
 use holdfast_actors::ports::vrrp_net::{LinkEvent, LinkEvents, NetError};
 use netlink_sys::{SmolSocket, SocketAddr};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::proto::Connection;
 use rtnetlink::MulticastGroup;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::task::Poll;
 
 type Messages = Pin<Box<dyn Stream<Item = (NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>>>;
 
@@ -19,6 +23,7 @@ type Messages = Pin<Box<dyn Stream<Item = (NetlinkMessage<RouteNetlinkMessage>, 
 pub struct LinuxLinkEvents {
     conn: Pin<Box<Connection<RouteNetlinkMessage, SmolSocket>>>,
     messages: Messages,
+    quiet: Quiet,
 }
 
 fn closed(source: io::Error) -> NetError {
@@ -42,42 +47,52 @@ impl LinuxLinkEvents {
         Ok(LinuxLinkEvents {
             conn: Box::pin(conn),
             messages: Box::pin(messages),
+            quiet: Quiet::new(),
         })
     }
 }
 
 impl LinkEvents for LinuxLinkEvents {
     async fn next(&mut self) -> Result<LinkEvent, NetError> {
-        loop {
-            let conn = &mut self.conn;
-            let messages = &mut self.messages;
-            // The connection reads the socket and queues notifications on `messages`; it only
-            // finishes when the socket failed.
-            let got = future::or(
-                async {
-                    conn.as_mut().await;
-                    None
-                },
-                messages.next(),
-            )
-            .await;
-            let Some((msg, _)) = got else {
-                return Err(closed(io::Error::new(
-                    io::ErrorKind::BrokenPipe,
-                    "netlink socket closed",
-                )));
-            };
-            match msg.payload {
-                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(link)) => {
-                    return Ok(LinkEvent::Changed(convert::link_state(&link)));
+        let LinuxLinkEvents {
+            conn,
+            messages,
+            quiet,
+        } = self;
+        future::poll_fn(|cx| {
+            quiet.poll_with(cx, |cx| loop {
+                // The connection reads the socket and queues notifications on `messages`; it
+                // only finishes when the socket failed.
+                if conn.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(broken()));
                 }
-                NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(link)) => {
-                    return Ok(LinkEvent::Removed(convert::interface(&link)));
+                let msg = match messages.as_mut().poll_next(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(None) => return Poll::Ready(Err(broken())),
+                    Poll::Ready(Some((msg, _))) => msg,
+                };
+                match msg.payload {
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(link)) => {
+                        return Poll::Ready(Ok(LinkEvent::Changed(convert::link_state(&link))));
+                    }
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(link)) => {
+                        return Poll::Ready(Ok(LinkEvent::Removed(convert::interface(&link))));
+                    }
+                    NetlinkPayload::Overrun(_) => return Poll::Ready(Ok(LinkEvent::Overrun)),
+                    NetlinkPayload::Error(e) if e.code.is_some() => {
+                        return Poll::Ready(Err(closed(e.to_io())))
+                    }
+                    _ => {}
                 }
-                NetlinkPayload::Overrun(_) => return Ok(LinkEvent::Overrun),
-                NetlinkPayload::Error(e) if e.code.is_some() => return Err(closed(e.to_io())),
-                _ => {}
-            }
-        }
+            })
+        })
+        .await
     }
+}
+
+fn broken() -> NetError {
+    closed(io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "netlink socket closed",
+    ))
 }

@@ -6,6 +6,7 @@
 
 use super::convert;
 use super::events::LinuxLinkEvents;
+use super::quiet::Quiet;
 use holdfast_actors::ports::vrrp_net::{
     AddressOp, AddressSpec, Interface, InterfaceAddress, LinkState, Links, NetError,
 };
@@ -19,15 +20,21 @@ use std::task::{Context, Poll};
 
 /// The I/O of the netlink connection behind a [`LinuxLinks`]; spawn it. It ends only when the
 /// socket fails (requests then fail too); dropping it, or the task running it, closes the
-/// connection.
+/// connection. Polled next to the vrrp actor, it reads its socket only when woken for it
+/// ([`Quiet`]).
 #[must_use = "netlink requests get no answer unless the driver is spawned"]
-pub struct NetlinkDriver(Pin<Box<Connection<RouteNetlinkMessage, SmolSocket>>>);
+pub struct NetlinkDriver {
+    conn: Pin<Box<Connection<RouteNetlinkMessage, SmolSocket>>>,
+    quiet: Quiet,
+}
 
 impl Future for NetlinkDriver {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.0.as_mut().poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let conn = &mut this.conn;
+        this.quiet.poll_with(cx, |cx| conn.as_mut().poll(cx))
     }
 }
 
@@ -46,7 +53,11 @@ impl LinuxLinks {
                 interface: String::new(),
                 source,
             })?;
-        Ok((LinuxLinks { handle }, NetlinkDriver(Box::pin(conn))))
+        let driver = NetlinkDriver {
+            conn: Box::pin(conn),
+            quiet: Quiet::new(),
+        };
+        Ok((LinuxLinks { handle }, driver))
     }
 }
 

@@ -13,12 +13,14 @@ mod events;
 mod frames;
 mod ipv4_header;
 mod links;
+mod quiet;
 pub(crate) mod sys;
 mod vrrp_socket;
 
 pub use events::LinuxLinkEvents;
 pub use frames::LinuxFrames;
 pub use links::{LinuxLinks, NetlinkDriver};
+pub use quiet::{Quiet, QuietFuture};
 pub use vrrp_socket::LinuxVrrpSocket;
 
 use holdfast_actors::ports::vrrp_net::{Interface, NetError, PacketIo, VrrpSocketSpec};
