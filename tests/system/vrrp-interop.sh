@@ -19,9 +19,11 @@
 #   - a holdfast restarted after its SIGKILL removes the VIP the crash left: never two holders
 #     once it runs, never the VIP twice on one interface.
 # Then, holdfast master and keepalived backup at VRRPv3 0.1 s: link down on the master (FAULT,
-# VIP removed, back on link up), nopreempt, unicast, bad adverts from a third router (bad
-# checksum, TTL 64, VRRPv2: counted in the USR1 dump, dropped, the VIP stays), IPv6, and a HUP
-# that removes every instance (stops VRRP like TERM) and one that restores it.
+# VIP removed, back on link up), nopreempt, unicast, bad packets from a third router (bad
+# checksum, TTL 64, VRRPv2, short, wrong VRID, version 4, garbage: counted in the USR1 and
+# SIGRTMIN+2 JSON dumps, dropped, the VIP stays, no gap in the master's adverts), the JSON dump's
+# instance states, IPv6, and a HUP that removes every instance (stops VRRP like TERM) and one
+# that restores it.
 #
 # HOLDFAST=path (default target/release/holdfast). Prints "N passed, M failed". Under CI=true a
 # missing prerequisite fails.
@@ -347,11 +349,13 @@ extra_unicast() {
 	unpair
 }
 
-# Bad packets from a third router: VRRPv3 adverts for VRID 51 at priority 254 (each would win
-# if accepted) with a bad checksum, with TTL 64, and as VRRPv2. The holdfast master counts and
-# drops them and keeps the VIP.
+# Bad packets from a third router, 20 of each, while holdfast is master: VRRPv3 adverts for
+# VRID 51 at priority 254 (each would win if accepted) with a bad checksum, with TTL 64, and as
+# VRRPv2; a 4-byte packet; a valid advert for VRID 52 (no such instance); version 4; 40 bytes
+# of garbage. The holdfast master counts each kind (USR1 dump and SIGRTMIN+2 JSON dump), drops
+# them, keeps the VIP, and its adverts go on with no gap beyond the interval (+50 ms).
 extra_bad_packets() {
-	local tag="v3/0.1 bad adverts on the segment"
+	local tag="v3/0.1 bad packets on the segment"
 	hf_require_cmd python3
 	if ! pair "" ""; then
 		hf_fail "$tag" "(no master)"
@@ -361,7 +365,7 @@ extra_bad_packets() {
 	sleep 0.5
 	vl_capture_start
 	ip netns exec "${VL_NS[3]}" timeout 10 python3 - "${VL_IP[3]}" <<'EOF'
-import socket, struct, sys
+import socket, struct, sys, time
 src = sys.argv[1]
 dst = "224.0.0.18"
 
@@ -373,41 +377,112 @@ def csum(data):
         s = (s & 0xFFFF) + (s >> 16)
     return ~s & 0xFFFF
 
-def advert(version, good):
+def advert(version, good, vrid=51, first=None):
     vip = socket.inet_aton("192.0.2.100")
     if version == 3:
-        body = struct.pack("!BBBBH", 0x31, 51, 254, 1, 10) + b"\0\0" + vip
+        body = struct.pack("!BBBBH", 0x31, vrid, 254, 1, 10) + b"\0\0" + vip
         pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 112, len(body))
         c = csum(pseudo + body)
     else:
-        body = struct.pack("!BBBBBB", 0x21, 51, 254, 1, 0, 1) + b"\0\0" + vip + b"\0" * 8
+        body = struct.pack("!BBBBBB", 0x21, vrid, 254, 1, 0, 1) + b"\0\0" + vip + b"\0" * 8
         c = csum(body)
     if not good:
         c ^= 0x5555
-    return body[:6] + struct.pack("!H", c) + body[8:]
+    packet = body[:6] + struct.pack("!H", c) + body[8:]
+    if first is not None:
+        packet = bytes([first]) + packet[1:]
+    return packet
 
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
 s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
-for ttl, version, good in ((255, 3, False), (64, 3, True), (255, 2, True)):
+kinds = (
+    (255, advert(3, False)),              # bad checksum
+    (64, advert(3, True)),                # TTL 64
+    (255, advert(2, True)),               # VRRPv2 to a v3 instance
+    (255, advert(3, True)[:4]),           # short
+    (255, advert(3, True, vrid=52)),      # no instance for VRID 52
+    (255, advert(3, True, first=0x41)),   # version 4
+    (255, bytes((i * 37 + 11) % 256 for i in range(40))),  # garbage (version 0)
+)
+for ttl, packet in kinds:
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
     for _ in range(20):
-        s.sendto(advert(version, good), (dst, 0))
+        s.sendto(packet, (dst, 0))
+        time.sleep(0.002)
 EOF
 	sleep 1
 	vl_capture_stop
 	vl_kill $M USR1
+	vl_kill $M RTMIN+2
 	sleep 0.3
-	local sent backup dump
-	sent=$(vl_adverts "ip.src == ${VL_IP[3]}" | wc -l)
+	local sent backup dump json gap
+	sent=$(timeout 30 tshark -r "$VL_PCAP" -Y "ip.src == ${VL_IP[3]} && ip.proto == 112" 2>/dev/null | wc -l)
 	backup=$(vl_adverts "ip.src == ${VL_IP[B]}" | wc -l)
+	gap=$(vl_adverts "ip.src == ${VL_IP[M]}" | awk '{ if (last != "" && $1 - last > g) g = $1 - last; last = $1 } END { printf "%.0f\n", g * 1000 }')
 	dump=$(grep "received packets" /tmp/keepalived.data 2>/dev/null | tr '\n' ';')
-	if [ "$sent" = 60 ] && [ "$backup" = 0 ] && vl_has_vip $M && ! vl_has_vip $B &&
+	json=$(python3 -c '
+import json, sys
+d = json.load(open("/tmp/keepalived.json"))
+r = d["counters"]["received"]
+print(" ".join("%s=%d" % (k, r[k]) for k in ("bad_checksum", "bad_ttl", "version_mismatch", "truncated", "unknown_vrid", "bad_version")))
+' 2>&1)
+	if [ "$sent" = 140 ] && [ "$backup" = 0 ] && vl_has_vip $M && ! vl_has_vip $B &&
 		grep -q "bad checksum: 20" <<<"$dump" && grep -q "TTL/hop limit not 255: 20" <<<"$dump" &&
-		grep -q "other VRRP version than configured: 20" <<<"$dump"; then
-		hf_pass "$tag: counted, dropped, the master keeps the VIP" "($dump)"
+		grep -q "other VRRP version than configured: 20" <<<"$dump" && grep -q "truncated: 20" <<<"$dump" &&
+		grep -q "no instance for this VRID: 20" <<<"$dump" && grep -q "unsupported VRRP version: 40" <<<"$dump"; then
+		hf_pass "$tag: counted in the USR1 dump, dropped, the master keeps the VIP" "($dump)"
 	else
-		hf_fail "$tag: counted, dropped, the master keeps the VIP" "(emitted $sent, backup adverts $backup, VIPs $(vl_vip_count $M)/$(vl_vip_count $B), dump: $dump)"
+		hf_fail "$tag: counted in the USR1 dump, dropped, the master keeps the VIP" "(emitted $sent, backup adverts $backup, VIPs $(vl_vip_count $M)/$(vl_vip_count $B), dump: $dump)"
+	fi
+	if [ "$json" = "bad_checksum=20 bad_ttl=20 version_mismatch=20 truncated=20 unknown_vrid=20 bad_version=40" ]; then
+		hf_pass "$tag: counted in the SIGRTMIN+2 JSON dump" "($json)"
+	else
+		hf_fail "$tag: counted in the SIGRTMIN+2 JSON dump" "($json)"
+	fi
+	if [ -n "$gap" ] && [ "$gap" -le 150 ]; then
+		hf_pass "$tag: the master's adverts go on" "(longest gap $gap ms)"
+	else
+		hf_fail "$tag: the master's adverts go on" "(longest gap ${gap:-none} ms)"
+	fi
+	unpair
+}
+
+# The SIGRTMIN+2 JSON dump (keepalived's --json signal): valid JSON whose instance states match
+# the routers' roles, holdfast master and holdfast backup.
+extra_json_dump() {
+	local tag="v3/0.1 SIGRTMIN+2 JSON dump"
+	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1
+	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1
+	clear_vips
+	vl_start holdfast $M "$VL_DIR/m.conf"
+	vl_start holdfast $B "$VL_DIR/b.conf"
+	if ! vl_wait_vip $M 5; then
+		hf_fail "$tag" "(no master)"
+		unpair
+		return
+	fi
+	sleep 0.5
+	local n states=
+	for n in $M $B; do
+		rm -f /tmp/keepalived.json
+		vl_kill "$n" RTMIN+2
+		sleep 0.3
+		if python3 -m json.tool /tmp/keepalived.json >/dev/null 2>&1; then
+			states="$states $(python3 -c '
+import json
+d = json.load(open("/tmp/keepalived.json"))
+i = d["instances"][0]
+print("%s:%s:%d:%d:%d" % (i["data"]["iname"], i["data"]["state_name"], i["data"]["state"], i["data"]["effective_priority"], i["data"]["vrid"]))
+')"
+		else
+			states="$states invalid-json"
+		fi
+	done
+	if [ "$states" = " VI_1:MASTER:2:150:51 VI_1:BACKUP:1:100:51" ] && vl_alive $M && vl_alive $B; then
+		hf_pass "$tag: valid JSON, master and backup states" "($states)"
+	else
+		hf_fail "$tag: valid JSON, master and backup states" "($states)"
 	fi
 	unpair
 }
@@ -526,6 +601,7 @@ extra_link_down
 extra_nopreempt
 extra_unicast
 extra_bad_packets
+extra_json_dump
 extra_ipv6
 extra_reload_all
 hf_summary

@@ -17,6 +17,7 @@
 
 pub mod admit;
 mod checker_branch;
+pub mod json_dump;
 pub mod log;
 pub mod pidfile;
 mod run;

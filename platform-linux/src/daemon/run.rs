@@ -11,7 +11,7 @@
 //!   ([`CheckerBranch`]) sends the IPVS tables from then on, reloads included, and stops after
 //!   VRRP but before IPVS at TERM/INT so `omega` scripts run while IPVS is still up.
 //! - USR1: the state dump to [`DUMP_PATH`](super::state::DUMP_PATH), with each VRRP instance's
-//!   state asked of the actor.
+//!   state asked of the actor; SIGRTMIN+2: the JSON dump ([`json_dump`](super::json_dump)).
 //! - TERM/INT: VRRP stops first (priority-0 adverts so a backup takes over within Skew_Time, VIPs
 //!   removed), waited for at most [`VRRP_STOP_TIMEOUT`]; then the IPVS branch applies its stop
 //!   policy while events are still read (the branch waits on a full event channel), then the
@@ -25,6 +25,7 @@ use super::checker_branch::CheckerBranch;
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
 use super::vrrp_branch::{self, VrrpBranch};
+use super::{json_dump, sys};
 use crate::cli::Options;
 use crate::clock::MonotonicClock;
 use crate::ipvs::{LinuxIpvs, DEFAULT_TIMEOUT};
@@ -42,6 +43,7 @@ use holdfast_core::ipvs::from_config::{QuorumChange, QuorumStates};
 use holdfast_core::time::Duration;
 use smol::channel::Receiver;
 use smol::LocalExecutor;
+use std::io::Read as _;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -55,6 +57,8 @@ const VRRP_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2)
 
 enum Wake {
     Signal(Option<std::io::Result<Signal>>),
+    /// SIGRTMIN+2 (its own pipe: async-signal has no real-time signals).
+    JsonDump,
     Event(Result<SupervisorEvent, smol::channel::RecvError>),
     Vrrp(VrrpEvent),
 }
@@ -80,6 +84,14 @@ pub async fn run(
             return 1;
         }
     };
+    let json_signal =
+        match sys::catch_rt_signal(json_dump::JSON_SIGNAL_OFFSET).and_then(smol::Async::new) {
+            Ok(pipe) => Some(pipe),
+            Err(e) => {
+                log.warning(format_args!("SIGRTMIN+2 (JSON dump) not available: {e}"));
+                None
+            }
+        };
     let clock = MonotonicClock::new();
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
     let mut supervisor =
@@ -134,7 +146,30 @@ pub async fn run(
                 Err(_) => future::pending().await,
             }
         };
-        match future::or(signal, future::or(event, vrrp_event)).await {
+        let json = async {
+            match &json_signal {
+                Some(pipe) => {
+                    // Every byte is one delivery; one dump answers all that are pending.
+                    let mut bytes = [0u8; 64];
+                    let _ = pipe.read_with(|p| (&*p).read(&mut bytes)).await;
+                    Wake::JsonDump
+                }
+                None => future::pending().await,
+            }
+        };
+        match future::or(future::or(signal, json), future::or(event, vrrp_event)).await {
+            Wake::JsonDump => {
+                let status = match &vrrp {
+                    Some(v) => v.branch.status().await,
+                    None => None,
+                };
+                let text = json_dump::render(vrrp.as_ref().map(|v| &v.setup), status.as_ref());
+                let path = Path::new(json_dump::JSON_PATH);
+                match json_dump::write(path, &text) {
+                    Ok(()) => log.info(format_args!("state written to {}", path.display())),
+                    Err(e) => log.error(format_args!("cannot write {}: {e}", path.display())),
+                }
+            }
             Wake::Event(Ok(e)) => {
                 log.line(e.severity(), &e);
                 state.observe(&e);
