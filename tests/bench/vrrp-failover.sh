@@ -88,9 +88,9 @@ stop_both() {
 }
 
 # many FILE PRIO N [ADVERT] — N instances at ADVERT seconds (default 0.1), VRRPv3, 250 per link
-# (a VRID is unique per interface): VRID 1..250 on eth0, then on the VLANs eth0.2, eth0.3, ...
-# (see `vlans`). VIP 198.51.100.VRID, /24 on eth0 and /32 on a VLAN (one address may sit on
-# several interfaces; the documentation ranges hold fewer than 1,000 addresses).
+# (a VRID is unique per interface): VRID 1..250 on eth0, then on eth1, eth2, ... (see `links`).
+# VIP 198.51.100.VRID, /24 on eth0 and /32 on the others (one address may sit on several
+# interfaces; the documentation ranges hold fewer than 1,000 addresses).
 many() {
 	local file=$1 prio=$2 n=$3 advert=${4:-0.1} i dev vrid vip
 	printf 'global_defs {\n    vrrp_version 3\n}\n' >"$file"
@@ -98,7 +98,7 @@ many() {
 		vrid=$(((i - 1) % 250 + 1))
 		dev=eth0 vip=198.51.100.$vrid/24
 		if [ "$i" -gt 250 ]; then
-			dev=eth0.$(((i - 1) / 250 + 1)) vip=198.51.100.$vrid/32
+			dev=eth$(((i - 1) / 250)) vip=198.51.100.$vrid/32
 		fi
 		cat >>"$file" <<EOF
 vrrp_instance VI_$i {
@@ -115,18 +115,23 @@ EOF
 	done
 }
 
-# vlans COUNT — VLANs eth0.2 .. eth0.COUNT on both routers, each with a /32 address
-# (203.0.113.(10 × VLAN + router)) that adverts go out from.
-vlans() {
-	local n v
-	for n in $M $B; do
-		for ((v = 2; v <= $1; v++)); do
-			ip -n "${VL_NS[n]}" link show "eth0.$v" >/dev/null 2>&1 && continue
-			ip -n "${VL_NS[n]}" link add link eth0 name "eth0.$v" type vlan id "$v"
-			ip -n "${VL_NS[n]}" addr add "203.0.113.$((10 * v + n))/32" dev "eth0.$v"
-			ip -n "${VL_NS[n]}" link set "eth0.$v" up
+# links COUNT — segments 1 .. COUNT-1 besides the lab's: bridge brK in the segment namespace,
+# and ethK on both routers with the /32 address 203.0.113.(10K + router) that adverts go out from.
+# (Separate segments, not VLANs: this kernel has no 8021q, and instances with one VRID on two
+# interfaces of one segment would hear each other.)
+links() {
+	local n k
+	for ((k = 1; k < $1; k++)); do
+		ip -n "$VL_SEG" link show "br$k" >/dev/null 2>&1 && continue
+		ip -n "$VL_SEG" link add "br$k" type bridge mcast_snooping 0
+		ip -n "$VL_SEG" link set "br$k" up
+		for n in $M $B; do
+			hf_netns_veth_pair "${VL_NS[n]}" "eth$k" "$VL_SEG" "p$n-$k" || hf_skip "cannot create veth pairs"
+			ip -n "$VL_SEG" link set "p$n-$k" master "br$k"
+			ip -n "${VL_NS[n]}" addr add "203.0.113.$((10 * k + n))/32" dev "eth$k"
 		done
 	done
+	sleep 0.2
 }
 
 # vip_count N — how many of `many`'s VIPs router N holds, on every link.
@@ -284,8 +289,8 @@ bench_binary() {
 # advert, every advert carries priority 150, and the longest gap between two adverts of one
 # instance (a backup takes over after Master_Down_Interval, 3.6 s: a gap near it is a near flap).
 bench_flap() {
-	local kind=$1 m0 b0 m1 b1 out
-	vlans 4
+	local kind=$1 m0 b0 m1 b1 out pcap=$VL_DIR/flap.pcap capture
+	links 4
 	many "$VL_DIR/fm.conf" 150 1000 1
 	many "$VL_DIR/fb.conf" 100 1000 1
 	start "$kind" $M "$VL_DIR/fm.conf"
@@ -299,26 +304,28 @@ bench_flap() {
 	sleep 6
 	m0=$(group_ticks $M)
 	b0=$(group_ticks $B)
-	vl_capture_start
+	# In the backup, on every link: each advert once, the master's as received.
+	ip netns exec "${VL_NS[B]}" tcpdump --immediate-mode -U -s 128 -i any -w "$pcap" 'proto 112' >/dev/null 2>&1 &
+	capture=$!
 	sleep "$FLAP_SECONDS"
-	vl_capture_stop
+	kill -INT "$capture"
+	wait "$capture" 2>/dev/null
 	m1=$(group_ticks $M)
 	b1=$(group_ticks $B)
 	R[flapcpum,$kind]=$(cpu_text $((m1 - m0)) "$FLAP_SECONDS")
 	R[flapcpub,$kind]=$(cpu_text $((b1 - b0)) "$FLAP_SECONDS")
 	R[flappss,$kind]="$(group_sum $M Pss) / $(group_sum $B Pss) kB"
-	# One line per advert: "vlan vrid source priority time" (eth0's untagged: VLAN 1).
-	out=$(timeout 300 tshark -r "$VL_PCAP" -Y vrrp -T fields -E separator=' ' -E occurrence=l \
-		-e vlan.id -e vrrp.virt_rtr_id -e ip.src -e vrrp.prio -e frame.time_epoch 2>/dev/null |
+	# One line per advert: "source vrid priority time". The master sends from 192.0.2.1 on
+	# eth0 and 203.0.113.(10k + 1) on ethk: the source names the link.
+	out=$(timeout 300 tshark -r "$pcap" -Y vrrp -T fields -E separator=' ' \
+		-e ip.src -e vrrp.virt_rtr_id -e vrrp.prio -e frame.time_epoch 2>/dev/null |
 		awk -v m="${VL_IP[M]}" '
-			NF == 4 { $5 = $4; $4 = $3; $3 = $2; $2 = $1; $1 = 1 }
-			# The master sends from 192.0.2.1 on eth0 and 203.0.113.(10v+1) on VLAN v.
-			$3 != m && $3 != "203.0.113." (10 * $1 + 1) { backup++ }
-			$4 != 150 { prio++ }
+			$1 != m && $1 !~ /^203\.0\.113\.[0-9]*1$/ { backup++ }
+			$3 != 150 { prio++ }
 			{
 				key = $1 "/" $2
-				if (key in last) { g = $5 - last[key]; if (g > gap) gap = g } else seen++
-				last[key] = $5; n++
+				if (key in last) { g = $4 - last[key]; if (g > gap) gap = g } else seen++
+				last[key] = $4; n++
 			}
 			END { printf "%d instances heard, %d adverts, backup adverts %d, priority changes %d, longest gap %.2f s\n", seen, n, backup, prio, gap }')
 	R[flap,$kind]=$out

@@ -5,7 +5,8 @@
 //! are socket options: TTL and multicast TTL 255 (IPv4), unicast and multicast hop limit 255
 //! (IPv6), TOS / traffic class 0xc0 (DSCP CS6, as keepalived), and the source address, which
 //! each send fixes with `IP(V6)_PKTINFO` so one socket serves the primary address and any
-//! `unicast_src_ip`. The socket is bound to its interface (`SO_BINDTODEVICE`), sends multicast
+//! `unicast_src_ip`. The socket has a large receive buffer ([`RECV_BUFFER_BYTES`]) so a burst of
+//! adverts from hundreds of instances is not dropped. It is bound to its interface (`SO_BINDTODEVICE`), sends multicast
 //! there (`IP(V6)_MULTICAST_IF`), does not loop it back, and joins the group on that interface
 //! only (`IP_ADD_MEMBERSHIP` with the ifindex / `IPV6_JOIN_GROUP`).
 //!
@@ -25,6 +26,10 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::os::fd::{AsFd, OwnedFd};
+
+/// The receive buffer asked for (the kernel doubles it for its bookkeeping): 1 MiB in all, a
+/// burst of about 800 adverts.
+pub const RECV_BUFFER_BYTES: libc::c_int = 512 * 1024;
 
 /// A raw VRRP socket on one interface and family.
 #[derive(Debug)]
@@ -74,6 +79,27 @@ impl LinuxVrrpSocket {
         .map_err(err(call))?;
         sys::bind_to_device(fd.as_fd(), &spec.interface.name)
             .map_err(err("setsockopt(SO_BINDTODEVICE)"))?;
+        // Room for a burst of one advert per VRID: at start-up or after a link flap every
+        // master on the link sends at once. The default (212,992 bytes) holds about 270
+        // small packets' buffers; a link with 255 VRIDs of each family fills it.
+        // SO_RCVBUFFORCE passes the rmem_max cap with CAP_NET_ADMIN, which the daemon has
+        // for its VIPs; without it SO_RCVBUF gives what the cap allows.
+        if sys::set_int(
+            fd.as_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            RECV_BUFFER_BYTES,
+        )
+        .is_err()
+        {
+            sys::set_int(
+                fd.as_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                RECV_BUFFER_BYTES,
+            )
+            .map_err(err("setsockopt(SO_RCVBUF)"))?;
+        }
         let on = |level, name, call| sys::set_int(fd.as_fd(), level, name, 1).map_err(err(call));
         let ttl = u32::from(VRRP_TTL);
         match spec.family {
