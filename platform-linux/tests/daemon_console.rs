@@ -266,10 +266,10 @@ fn the_daemon_console_answers_and_a_stuck_terminal_never_stops_the_daemon() {
     ns.daemon = Some(daemon);
     wait_log(&log, "Entering MASTER STATE", 1);
 
-    // A terminal that never reads: answers to twelve `log 128` (~130 KiB) fill the pty, the
-    // console thread waits on it, and the reloads' events meanwhile overflow the live queue.
-    for _ in 0..12 {
-        term.type_line("log 128");
+    // A terminal that never reads: 200 answers to `help` (~140 KiB) fill the pty, the console
+    // thread waits on it, and the reloads' events meanwhile overflow the live queue.
+    for _ in 0..200 {
+        term.type_line("help");
     }
     let started = Instant::now();
     for _ in 0..RELOADS {
