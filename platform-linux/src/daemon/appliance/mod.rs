@@ -95,7 +95,18 @@ pub fn stall_limit(timeout_s: u32) -> Duration {
 }
 
 /// The liveness the feeder asks: the supervisor's [`Watch`] on the daemon's clock.
-type DaemonLiveness = Box<dyn Fn(std::time::Instant) -> Result<(), Stalled> + Send>;
+pub type DaemonLiveness = Box<dyn Fn(std::time::Instant) -> Result<(), Stalled> + Send>;
+
+/// The feeder's question, answered by `watch` with the daemon's `clock` (the feeder's own
+/// `std::time::Instant` is not the clock the supervisor stamps with).
+pub fn liveness(watch: Watch, clock: MonotonicClock, limit: Duration) -> DaemonLiveness {
+    Box::new(move |_| {
+        watch.check(clock.now(), limit).map_err(|s| Stalled {
+            actor: s.task.clone(),
+            silent_for: std::time::Duration::from_millis(s.for_.total_millis()),
+        })
+    })
+}
 
 /// A running watchdog feeder.
 pub struct WatchdogRun {
@@ -122,14 +133,12 @@ pub fn start_watchdog(
             return None;
         }
     };
-    let watch: Watch = supervisor.watch(pulse_interval(limit));
-    let liveness: DaemonLiveness = Box::new(move |_| {
-        watch.check(clock.now(), limit).map_err(|s| Stalled {
-            actor: s.task.clone(),
-            silent_for: std::time::Duration::from_millis(s.for_.total_millis()),
-        })
-    });
-    let feeder = match Feeder::new(device, liveness, options.watchdog_timeout) {
+    let watch = supervisor.watch(pulse_interval(limit));
+    let feeder = match Feeder::new(
+        device,
+        liveness(watch, clock, limit),
+        options.watchdog_timeout,
+    ) {
         Ok(f) => f,
         Err(e) => {
             // Dropped without the magic close: the device stays armed with the driver's
@@ -170,7 +179,7 @@ pub fn start_watchdog(
 }
 
 /// How often the executor's pulse runs: four times per stall limit.
-fn pulse_interval(limit: Duration) -> Duration {
+pub fn pulse_interval(limit: Duration) -> Duration {
     Duration::from_millis((limit.total_millis() / 4).max(100))
 }
 
@@ -186,3 +195,6 @@ impl WatchdogRun {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
