@@ -6,8 +6,8 @@
 //! - parts this build would silently ignore: checker settings the checker logic does not
 //!   implement (`fast_recovery`) or cannot follow (a network checker with no port to connect
 //!   to), `lvs_sync_daemon` and `lvs_timeouts` (the IPVS actor does not set them);
-//! - VRRP settings the vrrp actor cannot run (`VrrpSetup::from_config`'s errors: `track_file`,
-//!   `auth_type AH`, ...), at the instance's or sync group's line;
+//! - VRRP settings the vrrp actor cannot run (`VrrpSetup::from_config`'s errors: `auth_type AH`,
+//!   a sync group naming an unknown instance, ...), at the instance's or sync group's line;
 //! - virtual servers that do not map onto IPVS services (an oversized group range, ...).
 //!
 //! Refusing rather than running half the configuration is the rule: a checker that never runs
@@ -57,7 +57,6 @@ pub fn admit(
         refusals.extend(unavailable_ipvs_parts(config, map));
     }
     let vrrp = if subsystems != Subsystems::CheckersOnly && !config.instances.is_empty() {
-        refusals.extend(unwired_tracking(config, map));
         match VrrpSetup::from_config(config) {
             Ok(setup) => Some(setup),
             Err(errors) => {
@@ -124,31 +123,6 @@ pub fn ipvs_config(config: &Config) -> IpvsConfig {
     }
 }
 
-/// `track_script` needs the tracker actor, which the daemon does not run yet: running without it
-/// would leave every tracked script at its initial state, so the instance would fail over
-/// wrongly. Refused at the instance's or sync group's line until the tracker is wired.
-fn unwired_tracking(config: &Config, map: &SourceMap) -> Vec<String> {
-    let instances = config
-        .instances
-        .iter()
-        .filter(|i| !i.track_scripts.is_empty());
-    let groups = config
-        .sync_groups
-        .iter()
-        .filter(|g| !g.track_scripts.is_empty());
-    instances
-        .map(|i| (i.location, format!("vrrp_instance {}", i.name)))
-        .chain(groups.map(|g| (g.location, format!("vrrp_sync_group {}", g.name))))
-        .map(|(location, owner)| {
-            at(
-                map,
-                location,
-                format_args!("{owner}: track_script: script tracking is not available in the daemon in this build"),
-            )
-        })
-        .collect()
-}
-
 fn unavailable_ipvs_parts(config: &Config, map: &SourceMap) -> Vec<String> {
     let mut out = Vec::new();
     for vs in &config.virtual_servers {
@@ -199,9 +173,7 @@ fn setup_location(config: &Config, error: &SetupError) -> Option<Location> {
         | SetupError::BadPriority { instance: i }
         | SetupError::BadInterval { instance: i, .. }
         | SetupError::V2OverIpv6 { instance: i }
-        | SetupError::AuthAh { instance: i }
-        | SetupError::UnknownTrackScript { instance: i, .. } => instance(i),
-        SetupError::TrackFile { owner, .. } => instance(owner).or_else(|| group(owner)),
+        | SetupError::AuthAh { instance: i } => instance(i),
         SetupError::UnknownMember { group: g, .. } | SetupError::TooManyMembers { group: g } => {
             group(g)
         }
