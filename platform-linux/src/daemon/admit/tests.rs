@@ -234,3 +234,21 @@ fn tracking_is_admitted_and_its_plan_goes_to_the_vrrp_branch() {
     assert_eq!(vrrp.tracking.interfaces, ["hf-trk0"]);
     assert_eq!(vrrp.tracking.files.len(), 1);
 }
+
+#[test]
+fn a_disabled_vrrp_script_is_left_out_of_tracking_as_keepalived_does() {
+    let text = "vrrp_script gone {\n  script \"/nonexistent/holdfast-check\"\n  weight -50\n}\nvrrp_script ok {\n  script \"/bin/true\"\n  weight -20\n}\nvrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  track_script {\n    gone\n    ok\n  }\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+    let c = Conf::new("disabled-script", text, &[]);
+    let admitted = c
+        .admit()
+        .expect("a disabled script does not stop the daemon");
+    let vrrp = admitted.vrrp.expect("a vrrp setup");
+    let names: Vec<&str> = vrrp
+        .tracking
+        .scripts
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["ok"]);
+    assert_eq!(vrrp.tracking.instances[0].lines.len(), 1);
+}
