@@ -2,8 +2,8 @@
 # vrrp-track.sh — vrrp_script tracking against a real keepalived 2.2.7 on one segment (network
 # namespaces around a Linux bridge, capture on the bridge), VRRPv3 at advert_int 0.1.
 #
-# The tracking router (priority 150) has a `vrrp_script` with `weight -50` that fails while a
-# file the test controls exists; the other router has priority 120. Both role assignments run:
+# The tracking router (priority 150) has a `vrrp_script` (`user nobody`) with `weight -50` that
+# fails while a file the test controls exists (and when not run as nobody); the other router has priority 120. Both role assignments run:
 # holdfast tracking with a keepalived peer, and keepalived tracking with a holdfast peer. From
 # the capture (tshark; times from pcap time stamps, not polling):
 #   - the script fails: the tracker's adverts carry priority 100, the peer's adverts start
@@ -15,7 +15,9 @@
 #   - the script recovers: the tracker, Backup at 150 again, discards the peer's 120 and
 #     preempts within one script interval + its own Master_Down_Interval (+ margin) of the test
 #     removing the file, and the peer stops (at most one advert in flight);
-#   - holdfast logs the priority change.
+#   - holdfast logs the priority change; a HUP while the script fails (adding an unrelated
+#     instance) keeps the tracked instance and its lowered priority: no priority-150 advert for
+#     it until the script recovers.
 # Then a holdfast-only check: a weight-0 script failing puts holdfast in FAULT (priority-0
 # advert, VIP removed) and the keepalived backup takes over within its Skew_Time + 50 ms.
 #
@@ -34,10 +36,16 @@ vl_require keepalived awk
 
 T=1 P=2
 vl_lab 2
-FAIL_FILE=$VL_DIR/chk-fail
-CHECK=$VL_DIR/chk.sh
-# The check: fails while FAIL_FILE exists. In the lab's root-only directory (script security).
-printf '#!/bin/sh\n[ ! -e %s ]\n' "$FAIL_FILE" >"$CHECK"
+# The check runs as `user nobody` and fails while FAIL_FILE exists or when it runs as anyone
+# else (then the tracker starts at 100 and is never elected: the user is checked too). Its
+# directory is root's but readable by nobody.
+PUB=$(mktemp -d /tmp/hf-track-pub.XXXXXX)
+hf_on_exit rm -rf "$PUB"
+chmod 0755 "$PUB"
+FAIL_FILE=$PUB/chk-fail
+CHECK=$PUB/chk.sh
+# shellcheck disable=SC2016 # expanded by the check script
+printf '#!/bin/sh\n[ "$(id -un)" = nobody ] && [ ! -e %s ]\n' "$FAIL_FILE" >"$CHECK"
 chmod 0755 "$CHECK"
 
 # MDI and Skew at advert 0.1 s (VRRPv3): 300 ms + (256 - prio) × 100 / 256, and the Skew alone.
@@ -52,7 +60,7 @@ tracked_conf() {
         chk
     }"
 	{
-		printf 'vrrp_script chk {\n    script "%s"\n    interval 1\n    weight %s\n}\n' "$CHECK" "$weight"
+		printf 'vrrp_script chk {\n    script "%s"\n    interval 1\n    weight %s\n    user nobody\n}\n' "$CHECK" "$weight"
 		cat "$file.inst"
 	} >"$file"
 }
@@ -98,7 +106,7 @@ wait_holder() {
 scenario() {
 	local tk=$1 pk=$2 tag t_ip p_ip
 	tag="$tk tracks (150, weight -50), $pk peer (120)"
-	t_ip=${VL_IP[T]} p_ip=${VL_IP[P]}
+	t_ip="${VL_IP[T]} && vrrp.virt_rtr_id == 51" p_ip=${VL_IP[P]}
 	echo "--- $tag"
 	tracked_conf "$VL_DIR/t.conf" -50
 	vl_conf "$VL_DIR/p.conf" 51 120 3 0.1
@@ -126,6 +134,23 @@ scenario() {
 		return
 	fi
 	sleep 1
+	local hup_at=
+	if [ "$tk" = holdfast ]; then
+		cat >>"$VL_DIR/t.conf" <<EOF
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    priority 150
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.101/24
+    }
+}
+EOF
+		hup_at=$(date +%s.%N)
+		vl_kill $T HUP
+		sleep 1.5
+	fi
 	# The script recovers.
 	back_at=$(date +%s.%N)
 	rm -f "$FAIL_FILE"
@@ -169,6 +194,16 @@ scenario() {
 			hf_pass "$tag: script recovers: the tracker preempts back" "(first priority-150 advert ${back_ms} ms after the file went, bound ${back_bound} ms; ${plast_after} peer advert(s) after it)"
 		else
 			hf_fail "$tag: script recovers: the tracker preempts back" "(${back_ms} ms after the file went, bound ${back_bound} ms; ${plast_after} peer adverts after, VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
+		fi
+	fi
+	if [ -n "$hup_at" ]; then
+		local early
+		early=$(vl_adverts "ip.src == $t_ip && vrrp.prio == 150" | awk -v a="$hup_at" -v b="$back_at" '$1 > a && $1 < b' | wc -l)
+		if [ "$early" = 0 ] && grep -q "1 instance(s) kept, 0 restarted, 1 added" "${VL_LOG[T]}"; then
+			hf_pass "$tag: HUP while failing keeps the instance at priority 100" "(no priority-150 advert until the recovery)"
+		else
+			hf_fail "$tag: HUP while failing keeps the instance at priority 100" "($early priority-150 adverts before the recovery)"
+			grep -E "reload|priority" "${VL_LOG[T]}" | tail -n 4
 		fi
 	fi
 	if [ "$tk" = holdfast ]; then
