@@ -18,8 +18,10 @@
 #   - holdfast logs the priority change; a HUP while the script fails (adding an unrelated
 #     instance) keeps the tracked instance and its lowered priority: no priority-150 advert for
 #     it until the script recovers.
-# Then a holdfast-only check: a weight-0 script failing puts holdfast in FAULT (priority-0
-# advert, VIP removed) and the keepalived backup takes over within its Skew_Time + 50 ms.
+# Then holdfast-only checks: a weight-0 script failing puts holdfast in FAULT (priority-0
+# advert, VIP removed) and the keepalived backup takes over within its Skew_Time + 50 ms; and
+# track_interface (a dummy link set down and up) and track_file (init_file, the number times
+# the weight, -254 is FAULT) move mastership to the keepalived peer and back.
 #
 # HOLDFAST=path (default target/release/holdfast). Prints "N passed, M failed". Under CI=true a
 # missing prerequisite fails.
@@ -255,6 +257,55 @@ if wait_holder $T 10; then
 	fi
 else
 	hf_fail "$tag: holdfast is elected" "(VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
+	tail -n 5 "${VL_LOG[T]}"
+fi
+stop_both
+
+# --- track_interface and track_file in the daemon: holdfast (150) tracks a dummy eth1 with
+# weight -40 and a file with weight -2 (created by init_file 0), keepalived peer (120).
+tag="holdfast track_interface / track_file"
+echo "--- $tag"
+hf_netns_add_links "${VL_NS[T]}" eth1
+PRIO_FILE=$PUB/prio
+vl_conf "$VL_DIR/t.inst" 51 150 3 0.1 "    track_interface {
+        eth1 weight -40
+    }
+    track_file {
+        prio
+    }"
+{
+	printf 'track_file prio {\n    file "%s"\n    weight -2\n    init_file 0\n}\n' "$PRIO_FILE"
+	cat "$VL_DIR/t.inst"
+} >"$VL_DIR/t.conf"
+vl_conf "$VL_DIR/p.conf" 51 120 3 0.1
+rm -f "$PRIO_FILE"
+clear_vips
+vl_start holdfast $T "$VL_DIR/t.conf"
+vl_start keepalived $P "$VL_DIR/p.conf"
+# step NAME ACTION HOLDER PRIORITY_LINE — runs ACTION, then expects HOLDER to hold the VIP within
+# 5 s and holdfast's log to gain PRIORITY_LINE meanwhile (empty: no check).
+step() {
+	local name=$1 action=$2 holder=$3 line=$4 before
+	before=$(wc -l <"${VL_LOG[T]}")
+	eval "$action"
+	if wait_holder "$holder" 5 &&
+		{ [ -z "$line" ] || tail -n "+$((before + 1))" "${VL_LOG[T]}" | grep -qF "$line"; }; then
+		hf_pass "$tag: $name"
+	else
+		hf_fail "$tag: $name" "(VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
+		grep -E "priority|FAULT|Entering|error" "${VL_LOG[T]}" | tail -n 4
+	fi
+}
+if wait_holder $T 10 && [ "$(cat "$PRIO_FILE" 2>/dev/null)" = 0 ]; then
+	hf_pass "$tag: init_file created the file with 0; holdfast elected"
+	step "eth1 down: 110, the peer takes over" "ip -n ${VL_NS[T]} link set eth1 down" $P "from 150 to 110"
+	step "eth1 up: 150, holdfast preempts" "ip -n ${VL_NS[T]} link set eth1 up" $T "from 110 to 150"
+	step "file 25 × -2: 100, the peer takes over" "echo 25 > $PRIO_FILE" $P "from 150 to 100"
+	step "file 0: 150, holdfast preempts" "echo 0 > $PRIO_FILE" $T "from 100 to 150"
+	step "file 127 × -2 = -254: FAULT" "echo 127 > $PRIO_FILE" $P "(VI_1) Entering FAULT STATE"
+	step "file 0x0: out of FAULT, holdfast preempts" "echo 0x0 > $PRIO_FILE" $T ""
+else
+	hf_fail "$tag: init_file created the file with 0; holdfast elected" "(file '$(cat "$PRIO_FILE" 2>/dev/null)', VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
 	tail -n 5 "${VL_LOG[T]}"
 fi
 stop_both
