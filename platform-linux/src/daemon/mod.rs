@@ -2,7 +2,8 @@
 //! the background unless `-n`, write the pid files, and run the supervised actors on one
 //! `smol::LocalExecutor` under `smol::block_on` until TERM or INT: the IPVS branch when the
 //! configuration has virtual servers (not under `-P`), the vrrp actor ([`vrrp_branch`]) when it
-//! has `vrrp_instance`s (not under `-C`).
+//! has `vrrp_instance`s (not under `-C`), with the tracker ([`track_branch`]) when an instance
+//! tracks scripts, interfaces or files.
 //!
 //! A configuration the daemon cannot run ([`admit`]) is refused before anything starts: each
 //! reason is logged as `file:line: message` and the process exits 2 after
@@ -25,6 +26,7 @@ pub mod pidfile;
 mod run;
 pub mod state;
 mod sys;
+pub mod track_branch;
 pub mod vrrp_branch;
 
 use crate::cli::Options;

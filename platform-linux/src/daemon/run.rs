@@ -326,8 +326,8 @@ async fn reload_vrrp(
     state: &mut State,
 ) -> Option<Vrrp> {
     match (running, new) {
-        (Some(v), Some(setup)) => {
-            v.branch.reload(setup.clone()).await;
+        (Some(mut v), Some(setup)) => {
+            v.branch.reload(supervisor, setup.clone()).await;
             Some(Vrrp {
                 branch: v.branch,
                 setup,
