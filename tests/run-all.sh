@@ -63,11 +63,14 @@ step "MSRV covers every dependency" bash tests/check-msrv.sh
 step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
 step "VRRP interop with keepalived 2.2.7 (namespaces)" vrrp_interop
+step "VRRP tracking (vrrp_script) with keepalived 2.2.7 (namespaces)" bash -c 'cargo build --quiet -p holdfast-linux && HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/vrrp-track.sh'
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
 step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh
 step "real kernel (QEMU): holdfast daemon cold boot" bash tests/vm/vm-cold-boot.sh
 step "real kernel (QEMU): hardware watchdog (i6300esb)" bash tests/vm/vm-watchdog.sh
+step "real kernel (QEMU): holdfast --watchdog (i6300esb): up while running, reset on SIGSTOP, none after TERM" bash tests/vm/vm-daemon-watchdog.sh
+step "real kernel (QEMU): holdfast --console on ttyS1 (modules shows the loader's work)" bash tests/vm/vm-console.sh
 step "aarch64: static cross build, core+actors tests under qemu-aarch64" bash tests/cross/aarch64.sh
 step "Yocto layer checks" bash tests/meta/run.sh
 step "footprint against keepalived (printed)" bash tests/bench/footprint.sh

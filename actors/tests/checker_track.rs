@@ -246,3 +246,50 @@ fn interfaces_and_files() {
         ]
     );
 }
+
+#[test]
+fn reload_keeps_unchanged_scripts_and_restarts_changed_ones() {
+    let plan = |other_interval: u64| {
+        let mut other = script("other", 1, 1, false);
+        other.interval = Duration::from_secs(other_interval);
+        TrackPlan {
+            scripts: vec![script("chk", 1, 3, false), other],
+            interfaces: vec![],
+            files: vec![],
+            instances: vec![InstanceTracking {
+                instance: "VI_1".into(),
+                lines: vec![
+                    line(TrackedSource::Script(0), -10),
+                    line(TrackedSource::Script(1), -20),
+                ],
+            }],
+        }
+    };
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_script("/bin/chk", exit(0));
+    probe.set_script("/bin/other", exit(0));
+    let mut rig = track_rig(plan(2), probe);
+    rig.run_until(3_000);
+    // chk starts failing (fall 3: down only at the third failure, 4 s, 6 s, 8 s)
+    rig.probe.set_script("/bin/chk", exit(1));
+    rig.probe.set_script("/bin/other", exit(1));
+    rig.run_until(5_000);
+    // "other" went down at 4 s; reload with "other" changed, "chk" unchanged (one failure
+    // counted): chk keeps its counter, "other" starts afresh (no result: no weight).
+    rig.send(TrackMsg::Reload(Box::new(plan(4))));
+    rig.run_until(8_500);
+    let s = |t, w| (t, "VI_1".to_string(), w, false, false);
+    assert_eq!(
+        seen(&mut rig),
+        vec![
+            s(0, 0),
+            s(4_000, -20),
+            // the reload: every instance sent again; "other" has no result yet
+            s(5_000, 0),
+            // "other" runs at once and fails: -20
+            s(5_000, -20),
+            // chk's third failure at 8 s, counted across the reload
+            s(8_000, -30),
+        ]
+    );
+}

@@ -66,7 +66,7 @@ fn instance_settings_are_mapped_with_keepalived_meanings() {
 }
 
 #[test]
-fn unsupported_and_incomplete_instances_are_refused() {
+fn tracked_instances_are_marked_and_the_plan_carries_their_lines() {
     let c = config(
         "track_file tf {
             file /run/tf
@@ -82,13 +82,14 @@ fn unsupported_and_incomplete_instances_are_refused() {
             }
         }",
     );
-    assert_eq!(
-        VrrpSetup::from_config(&c),
-        Err(vec![SetupError::TrackFile {
-            owner: "A".into(),
-            file: "tf".into()
-        }])
-    );
+    let setup = VrrpSetup::from_config(&c).expect("track_file runs");
+    assert!(setup.instances[0].tracked);
+    assert_eq!(setup.tracking.files.len(), 1);
+    assert_eq!(setup.tracking.instances[0].instance, "A");
+}
+
+#[test]
+fn incomplete_instances_are_refused() {
     let mut c = config(
         "vrrp_instance B {
             interface eth0

@@ -1,11 +1,10 @@
-//! Variants of the election: VRRPv3 over IPv6 (link-local source, unsolicited NAs), unicast
-//! peers, and tracked objects (an interface weight, a weight-0 script).
+//! Variants of the election: VRRPv3 over IPv6 (link-local source, unsolicited NAs) and unicast
+//! peers. Tracked objects are in `vrrp_track.rs`.
 
 mod vrrp_support;
 
 use holdfast_actors::ports::vrrp_net::{AddressSpec, VRRP_GROUP_V6};
-use holdfast_actors::vrrp::VrrpMsg;
-use holdfast_core::time::{Duration, Instant};
+use holdfast_core::time::Instant;
 use holdfast_core::vrrp::State;
 use holdfast_core::wire::{self, Ipv6Packet, NdiscPacket, NdiscRepr};
 use std::net::{IpAddr, Ipv6Addr};
@@ -88,46 +87,4 @@ fn unicast_peers_get_their_own_adverts() {
     assert!(packets
         .iter()
         .all(|p| p.source == v4(2) && p.destination == v4(1)));
-}
-
-#[test]
-fn tracked_interface_weight_and_weight_zero_script_move_the_master() {
-    let mut lab = Lab::new();
-    let extra = "track_interface {\n eth1 weight -60\n }\n track_script {\n chk\n }";
-    let text = format!(
-        "vrrp_script chk {{\n script /bin/true\n weight 0\n }}\n{}",
-        instance(150, extra)
-    );
-    let (net, eth0) = lab.host(1);
-    net.add_link("eth1", [2, 0, 0, 0, 1, 1], None);
-    let a = lab.start_on(net, eth0, 1, setup(&text));
-    let b = lab.start(2, setup(&instance(120, "")));
-    lab.run_until(Instant::from_secs(5));
-    assert_eq!([lab.state(a), lab.state(b)], [State::Master, State::Backup]);
-
-    // eth1 down: 150 - 60 = 90 < 120; B preempts after its Master_Down_Interval.
-    lab.routers[a].net.set_link("eth1", true, false);
-    lab.run_for(Duration::from_secs(5));
-    assert_eq!(lab.instance(a).priority, 90);
-    assert_eq!([lab.state(a), lab.state(b)], [State::Backup, State::Master]);
-
-    // eth1 back: 150 again, A preempts; then the weight-0 script fails: A goes to Fault.
-    lab.routers[a].net.set_link("eth1", true, true);
-    lab.run_for(Duration::from_secs(5));
-    assert_eq!([lab.state(a), lab.state(b)], [State::Master, State::Backup]);
-    lab.send(
-        a,
-        VrrpMsg::TrackScript {
-            name: "chk".into(),
-            up: false,
-        },
-    );
-    assert_eq!(lab.state(a), State::Fault);
-    assert!(!lab.routers[a].has(v4(100)));
-    lab.run_for(Duration::from_secs(1));
-    assert_eq!(
-        lab.state(b),
-        State::Master,
-        "priority-0 advert: B takes over at once"
-    );
 }

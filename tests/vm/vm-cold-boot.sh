@@ -15,6 +15,10 @@
 #   g  TCP_CHECK on two real servers, one with a listener (busybox httpd) and one without: the
 #      failing one is absent from `ipvsadm -Ln` and notify_down runs; a HUP that reweights the
 #      other keeps it absent; once a listener starts it is listed again and notify_up runs
+#   h  quorum and sorry server, and inhibit_on_failure, with MISC_CHECKs the guest fails by
+#      creating files: one of two weight-1 real servers down loses quorum 2, so the sorry server
+#      replaces the live one in `ipvsadm -Ln`; recovered, the real servers are back and the sorry
+#      server gone; an inhibited failed server stays listed at weight 0, back at 1 when healthy
 # Between scenarios holdfast is stopped and every IPVS module unloaded (MODULE_UNLOAD=y). Prints
 # per scenario the time from the daemon's start to all services programmed (its log stamps are
 # CLOCK_MONOTONIC) and "N passed, M failed"; exits non-zero on any failed check.
@@ -126,6 +130,50 @@ sed 's/  real_server 198.51.100.50 8081 {/  real_server 198.51.100.50 8081 {\n  
     "$work/check.conf" >"$work/check2.conf"
 printf '#!/bin/sh\necho "$*" >> /tmp/notify.log\n' >"$work/notify.sh"
 chmod 0755 "$work/notify.sh"
+
+# Scenario h: quorum 2 over two weight-1 servers with a sorry server, and an inhibited server.
+# Each MISC_CHECK fails while /tmp/down-<last octet> exists.
+cat >"$work/quorum.conf" <<'CONF'
+virtual_server 192.0.2.13 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  delay_loop 1
+  quorum 2
+  sorry_server 198.51.100.69 80
+  real_server 198.51.100.60 80 {
+    weight 1
+    MISC_CHECK {
+      misc_path "/bin/rs-check.sh 60"
+      misc_timeout 2
+    }
+  }
+  real_server 198.51.100.61 80 {
+    weight 1
+    MISC_CHECK {
+      misc_path "/bin/rs-check.sh 61"
+      misc_timeout 2
+    }
+  }
+}
+virtual_server 192.0.2.14 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  delay_loop 1
+  real_server 198.51.100.62 80 {
+    weight 1
+    inhibit_on_failure
+    MISC_CHECK {
+      misc_path "/bin/rs-check.sh 62"
+      misc_timeout 2
+    }
+  }
+}
+CONF
+# shellcheck disable=SC2016 # $1 is the guest script's argument
+printf '#!/bin/sh\n[ ! -e "/tmp/down-$1" ]\n' >"$work/rs-check.sh"
+chmod 0755 "$work/rs-check.sh"
 
 # The same module closure, xz-compressed, with its own modules.dep (scenario e).
 xzroot=$work/xzroot
@@ -308,6 +356,34 @@ listed
 check "g: notify_down then notify_up ran" [ "$(tr '\n' ' ' < /tmp/notify.log)" = "down 51 up 51 " ]
 stop g
 kill $web1 $web2
+
+say "scenario h: quorum, sorry server, inhibit_on_failure"
+cp /etc/keepalived/quorum.conf $conf
+start h
+check "h: both services programmed" wait_for h ': programmed' 2 30
+check "h: both real servers listed, quorum up" until_listed '198.51.100.61:80 *Masq *1' yes 10
+listed
+check "h: 198.51.100.60 listed" grep -q '198.51.100.60:80 *Masq *1' /tmp/list
+check "h: no sorry server while quorum holds" [ -z "$(grep '198.51.100.69:80' /tmp/list)" ]
+check "h: the inhibited server listed at weight 1" grep -q '198.51.100.62:80 *Masq *1' /tmp/list
+touch /tmp/down-60 /tmp/down-62
+say "h: 60 and 62 failing from $(uptime_s)"
+check "h: quorum lost: the sorry server is listed" until_listed '198.51.100.69:80 *Masq *1' yes 10
+say "h: sorry server listed at $(uptime_s)"
+listed
+check "h: the sorry server replaces the live real server" [ -z "$(grep '198.51.100.61:80' /tmp/list)" ]
+check "h: the failed real server is gone" [ -z "$(grep '198.51.100.60:80' /tmp/list)" ]
+check "h: inhibit_on_failure keeps the failed server at weight 0" until_listed '198.51.100.62:80 *Masq *0' yes 10
+check "h: the log says quorum was lost" wait_for h 'lost quorum' 1 5
+rm -f /tmp/down-60 /tmp/down-62
+say "h: 60 and 62 healthy from $(uptime_s)"
+check "h: quorum back: the sorry server is gone" until_listed '198.51.100.69:80' no 10
+say "h: sorry server removed at $(uptime_s)"
+listed
+check "h: both real servers listed again" [ "$(grep -c '198.51.100.6[01]:80 *Masq *1' /tmp/list)" = 2 ]
+check "h: the inhibited server back at weight 1" until_listed '198.51.100.62:80 *Masq *1' yes 10
+check "h: the log says quorum was gained" wait_for h 'gained quorum' 1 5
+stop h
 say "CHECKS DONE"
 poweroff -f
 INIT
@@ -320,6 +396,8 @@ vm_initramfs "$work/initrd" "$work/init" \
     "$work/check.conf:etc/keepalived/check.conf" \
     "$work/check2.conf:etc/keepalived/check2.conf" \
     "$work/notify.sh:bin/notify.sh" \
+    "$work/quorum.conf:etc/keepalived/quorum.conf" \
+    "$work/rs-check.sh:bin/rs-check.sh" \
     "$work/stage/ipvsadm:bin/ipvsadm" \
     "$xzroot/lib/modules:lib/modules.xz" \
     "${extra[@]}"
@@ -362,6 +440,12 @@ listen=$(sed -n 's/^VM g: listener on 8082 started at \([0-9.]*\)$/\1/p' "$work/
 relisted=$(sed -n 's/^VM g: 198.51.100.51:8082 listed again at \([0-9.]*\)$/\1/p' "$work/log")
 if [ -n "$listen" ] && [ -n "$relisted" ]; then
     awk -v a="$listen" -v b="$relisted" 'BEGIN { printf "scenario g: listener started to real server listed: %.3f s (delay_loop 1 s)\n", b - a }'
+fi
+h_at() { sed -n "s/^VM h: $1 \([0-9.]*\)\$/\1/p" "$work/log"; }
+h_fail=$(h_at '60 and 62 failing from') h_sorry=$(h_at 'sorry server listed at')
+h_ok=$(h_at '60 and 62 healthy from') h_gone=$(h_at 'sorry server removed at')
+if [ -n "$h_fail" ] && [ -n "$h_sorry" ] && [ -n "$h_ok" ] && [ -n "$h_gone" ]; then
+    awk -v a="$h_fail" -v b="$h_sorry" -v c="$h_ok" -v d="$h_gone" 'BEGIN { printf "scenario h: check failing to sorry server listed: %.3f s; healthy to sorry server gone: %.3f s (delay_loop 1 s)\n", b - a, d - c }'
 fi
 back=$(sed -n 's/^VM tree back at \([0-9.]*\)$/\1/p' "$work/log")
 read -r _ last_d < <(stamps d)

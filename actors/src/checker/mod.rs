@@ -13,7 +13,7 @@
 //!
 //!  supervisor, links ──TrackMsg (bounded, INBOX_CAPACITY)──▶ TrackActor ──Probe port──▶ scripts, files
 //!                                                          ▼
-//!                              TrackEvent (bounded, EVENT_CAPACITY; waits when full) ──▶ vrrp actors
+//!                              TrackEvent (bounded, EVENT_CAPACITY; waits when full) ──▶ vrrp actor
 //! ```
 //!
 //! Both loops are thin: the decisions are `holdfast_core::checker`'s. A probe never runs on the
@@ -52,6 +52,8 @@ pub enum CheckerMsg {
 /// The tracker actor's inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrackMsg {
+    /// A new plan (SIGHUP): unchanged scripts keep their state; every instance is sent again.
+    Reload(Box<holdfast_core::checker::TrackPlan>),
     /// A tracked interface's state (the daemon forwards the links port's events, and sends each
     /// tracked interface's state once at start).
     Interface { name: String, up: bool },

@@ -6,7 +6,14 @@
 //! from the previous start; a run that is still going when the next is due makes that one be
 //! skipped; each run may take `timeout` (0: the interval) before it is killed. `track_file`s are
 //! read at start and every [`FILE_POLL`] (keepalived uses inotify; a changed number is seen
-//! within one poll here). `init_file` (creating the file) is not done by this actor.
+//! within one poll here). `init_file` (creating the file) is the daemon's job, before the actor
+//! starts.
+//!
+//! The weight arithmetic is the core's (`holdfast_core::checker::evaluate`); this actor is its
+//! only caller, and the vrrp actor only takes the resulting per-instance status. A
+//! [`TrackMsg::Reload`] keeps the state, schedule and running process of every script whose
+//! definition did not change (a reload does not reset rise/fall counters), and the known state of
+//! every interface still tracked.
 
 use super::run::run_script;
 use super::TrackMsg;
@@ -15,6 +22,7 @@ use crate::ports::probe::{Probe, ScriptRun};
 use async_channel::{Receiver, Sender};
 use futures_lite::FutureExt;
 use holdfast_core::checker::{evaluate, ScriptHealth, ScriptState, Sources, TrackEvent, TrackPlan};
+use holdfast_core::config::model::VrrpScript;
 use holdfast_core::time::{Duration, Instant};
 use holdfast_core::vrrp::TrackStatus;
 use smol::{LocalExecutor, Task};
@@ -35,6 +43,8 @@ pub struct TrackCounters {
 }
 
 struct Script {
+    /// Stable across reloads: a result is matched to its script by id, never by position.
+    id: u64,
     state: ScriptState,
     next: Instant,
     task: Option<Task<()>>,
@@ -52,6 +62,7 @@ pub struct TrackActor<P: Probe + 'static, C: Clock + Clone + 'static> {
     files: Vec<i64>,
     next_file_poll: Instant,
     sent: Vec<Option<(TrackStatus, bool)>>,
+    next_id: u64,
     counters: TrackCounters,
 }
 
@@ -59,16 +70,12 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
     /// Creates the actor for `plan` (from `holdfast_core::checker::track_plan`).
     pub fn new(plan: TrackPlan, port: P, clock: C, events: Sender<TrackEvent>) -> Self {
         let now = clock.now();
-        let scripts = plan
-            .scripts
-            .iter()
-            .map(|s| Script {
-                state: ScriptState::new(s.rise, s.fall, s.init_fail),
-                next: now,
-                task: None,
-            })
+        let scripts = (0u64..)
+            .zip(&plan.scripts)
+            .map(|(id, s)| new_script(id, s, now))
             .collect();
         TrackActor {
+            next_id: u64::try_from(plan.scripts.len()).unwrap_or(u64::MAX),
             port: Rc::new(port),
             clock,
             events,
@@ -93,7 +100,9 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
     }
 
     async fn drive(&mut self, ex: &LocalExecutor<'static>, inbox: Receiver<TrackMsg>) {
-        let (done_tx, done_rx) = async_channel::bounded::<(usize, bool)>(self.scripts.len().max(1));
+        // Sized for one result per script; a reload that adds scripts makes their tasks wait a
+        // turn of this loop at most.
+        let (done_tx, done_rx) = async_channel::bounded::<(u64, bool)>(self.scripts.len().max(1));
         self.poll_files().await;
         if !self.publish(true).await {
             return;
@@ -132,6 +141,14 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                     }
                     changed
                 }
+                Wake::Msg(Some(TrackMsg::Reload(plan))) => {
+                    self.reload(*plan);
+                    self.poll_files().await;
+                    if !self.publish(true).await {
+                        return;
+                    }
+                    false
+                }
                 Wake::Msg(Some(TrackMsg::Snapshot)) => {
                     if !self.publish(true).await {
                         return;
@@ -161,9 +178,49 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
         }
     }
 
-    fn start_due(&mut self, ex: &LocalExecutor<'static>, done: &Sender<(usize, bool)>) {
+    /// Takes a new plan: unchanged scripts keep their state, schedule and running process;
+    /// the others start afresh (a dropped task kills its script). Every instance is sent again.
+    fn reload(&mut self, plan: TrackPlan) {
         let now = self.clock.now();
-        for (i, (script, conf)) in self.scripts.iter_mut().zip(&self.plan.scripts).enumerate() {
+        let mut old: Vec<Option<(VrrpScript, Script)>> = std::mem::take(&mut self.plan.scripts)
+            .into_iter()
+            .zip(std::mem::take(&mut self.scripts))
+            .map(Some)
+            .collect();
+        for conf in &plan.scripts {
+            let kept = old
+                .iter_mut()
+                .find(|o| o.as_ref().is_some_and(|(c, _)| same_script(c, conf)))
+                .and_then(Option::take);
+            let script = match kept {
+                Some((_, script)) => script,
+                None => {
+                    self.next_id = self.next_id.saturating_add(1);
+                    new_script(self.next_id, conf, now)
+                }
+            };
+            self.scripts.push(script);
+        }
+        let interfaces = plan
+            .interfaces
+            .iter()
+            .map(|name| {
+                self.plan
+                    .interfaces
+                    .iter()
+                    .position(|n| n == name)
+                    .and_then(|i| self.interfaces.get(i).copied().flatten())
+            })
+            .collect();
+        self.interfaces = interfaces;
+        self.files = vec![0; plan.files.len()];
+        self.sent = vec![None; plan.instances.len()];
+        self.plan = plan;
+    }
+
+    fn start_due(&mut self, ex: &LocalExecutor<'static>, done: &Sender<(u64, bool)>) {
+        let now = self.clock.now();
+        for (script, conf) in self.scripts.iter_mut().zip(&self.plan.scripts) {
             if script.next > now {
                 continue;
             }
@@ -187,16 +244,18 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                 },
             };
             let (port, clock, done) = (self.port.clone(), self.clock.clone(), done.clone());
+            let id = script.id;
             script.task = Some(ex.spawn(async move {
                 let exit = run_script(&*port, &clock, &run).await;
-                let _ = done.send((i, exit.is_zero())).await;
+                let _ = done.send((id, exit.is_zero())).await;
             }));
         }
     }
 
-    /// Takes script `i`'s result; true when its health changed.
-    fn handle_done(&mut self, i: usize, ok: bool) -> bool {
-        match self.scripts.get_mut(i) {
+    /// Takes the result of the script with `id`; true when its health changed. A result of a
+    /// script a reload removed finds nothing.
+    fn handle_done(&mut self, id: u64, ok: bool) -> bool {
+        match self.scripts.iter_mut().find(|s| s.id == id) {
             Some(s) => {
                 s.task = None;
                 s.state.handle(ok).is_some()
@@ -250,8 +309,28 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
     }
 }
 
+fn new_script(id: u64, conf: &VrrpScript, now: Instant) -> Script {
+    Script {
+        id,
+        state: ScriptState::new(conf.rise, conf.fall, conf.init_fail),
+        next: now,
+        task: None,
+    }
+}
+
+/// Whether two definitions run the same way (where they are written does not matter).
+fn same_script(a: &VrrpScript, b: &VrrpScript) -> bool {
+    VrrpScript {
+        location: None,
+        ..a.clone()
+    } == VrrpScript {
+        location: None,
+        ..b.clone()
+    }
+}
+
 enum Wake {
     Msg(Option<TrackMsg>),
-    Done(usize, bool),
+    Done(u64, bool),
     Timer,
 }

@@ -122,8 +122,10 @@ pub trait Probe {
     /// Runs a script to its end or its timeout (see the module doc for the kill sequence).
     fn run_script(&self, run: &ScriptRun) -> impl Future<Output = ScriptExit>;
 
-    /// The number in a `track_file`: its first word as a decimal integer; `None` when the file is
-    /// missing, unreadable or holds no number (keepalived then uses 0).
+    /// The number in a `track_file`, read as keepalived reads it
+    /// (`holdfast_core::checker::track_file_number`: `strtol` base 0 over the first 127 bytes,
+    /// no digits read as 0); `None` when the file is missing or unreadable (keepalived then
+    /// uses 0 too).
     fn read_number(&self, path: &str) -> impl Future<Output = Option<i64>>;
 }
 

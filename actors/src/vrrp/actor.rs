@@ -13,6 +13,7 @@ use crate::ports::vrrp_net::{
 };
 use async_channel::{Receiver, Sender};
 use futures_lite::future::{self, FutureExt};
+use holdfast_core::checker::TrackEvent;
 use holdfast_core::time::Instant;
 use holdfast_core::vrrp::{self, State, Stats};
 use std::collections::BTreeMap;
@@ -30,6 +31,8 @@ pub(super) struct Running {
     pub(super) socket: Option<usize>,
     /// Index into the actor's groups.
     pub(super) group: Option<usize>,
+    /// A tracked instance held in Initialize until the tracker's first settled status.
+    pub(super) awaiting_track: bool,
 }
 
 /// One sync group.
@@ -116,7 +119,9 @@ pub struct VrrpActor<P: PacketIo, L: Links, C: Clock> {
     pub(super) frames: Vec<(Interface, P::Frames)>,
     pub(super) known_links: BTreeMap<String, LinkState>,
     pub(super) link_events: Option<L::Events>,
-    pub(super) script_states: BTreeMap<String, bool>,
+    /// The tracker's last status per instance name; kept across reloads and given to a
+    /// restarted actor ([`VrrpActor::with_tracking`]).
+    pub(super) tracking: BTreeMap<String, TrackEvent>,
     /// When to try again to open missing sockets and to find missing source addresses.
     pub(super) retry_at: Option<Instant>,
     pub(super) counters: VrrpCounters,
@@ -158,10 +163,18 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             frames: Vec::new(),
             known_links: BTreeMap::new(),
             link_events: None,
-            script_states: BTreeMap::new(),
+            tracking: BTreeMap::new(),
             retry_at: None,
             counters: VrrpCounters::default(),
         }
+    }
+
+    /// Seeds the tracker's last known statuses (a restarted actor uses them at start instead
+    /// of waiting for the tracker's next change).
+    pub fn with_tracking(mut self, known: impl IntoIterator<Item = TrackEvent>) -> Self {
+        self.tracking
+            .extend(known.into_iter().map(|e| (e.instance.clone(), e)));
+        self
     }
 
     /// Starts every instance, then runs until [`VrrpMsg::Shutdown`] or until every sender of
@@ -240,11 +253,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     async fn on_msg(&mut self, msg: VrrpMsg) {
         match msg {
             VrrpMsg::Reload(setup) => self.reload(*setup).await,
-            VrrpMsg::TrackScript { name, up } => {
-                self.script_states.insert(name.clone(), up);
-                self.retrack(|setup| setup.track_scripts.iter().any(|t| t.name == name))
-                    .await;
-            }
+            VrrpMsg::Track(event) => self.on_track(event).await,
             VrrpMsg::Status(reply) => {
                 // The asker may have gone; nothing to do then.
                 let _ = reply.try_send(self.status());

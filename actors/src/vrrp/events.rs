@@ -19,10 +19,12 @@ pub enum Op {
     SendGratuitous,
     LookupLink,
     LinkEvents,
+    /// The daemon's tracker creating a `track_file` (`init_file`).
+    InitTrackFile,
 }
 
 impl Op {
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
     /// Index into the counters; the discriminants are 0..COUNT in declaration order.
     pub const fn index(self) -> usize {
         self as usize
@@ -41,6 +43,7 @@ impl fmt::Display for Op {
             Op::SendGratuitous => "sending gratuitous ARP/NA",
             Op::LookupLink => "looking up a link",
             Op::LinkEvents => "reading link events",
+            Op::InitTrackFile => "initialising a track file",
         })
     }
 }
@@ -65,6 +68,9 @@ pub enum VrrpEvent {
         interface: String,
         source: Option<IpAddr>,
     },
+    /// Tracked objects changed the effective priority (keepalived: `Changing effective
+    /// priority from 150 to 100`).
+    PriorityChanged { instance: String, from: u8, to: u8 },
     /// VIPs were added.
     VipsAdded { instance: String, count: usize },
     /// VIPs found on the interfaces were removed; `stale` when they were left by a previous run.
@@ -142,6 +148,9 @@ impl fmt::Display for VrrpEvent {
                     f.write_str(", dropped")?;
                 }
                 Ok(())
+            }
+            VrrpEvent::PriorityChanged { instance, from, to } => {
+                write!(f, "({instance}) Changing effective priority from {from} to {to}")
             }
             VrrpEvent::VipsAdded { instance, count } => {
                 write!(f, "({instance}) added {count} VIP(s)")

@@ -2,7 +2,9 @@
 //!
 //! * Start-up subscribes to link events first, then looks the links up (so no change is
 //!   missed), resolves each instance's source address, opens the sockets and feeds each
-//!   instance its interface and track facts, then `Startup`. Entering Backup or Fault from
+//!   instance its interface and track facts, then `Startup`. A tracked instance whose status
+//!   the tracker has not settled yet stays in Initialize until it has (keepalived holds an
+//!   instance in INIT until its weight-0 scripts have run once). Entering Backup or Fault from
 //!   Initialize removes the instance's VIPs that are already on the interface: a predecessor
 //!   killed with SIGKILL left them there.
 //! * Reload keeps every instance whose [`InstanceSetup`] is unchanged as it is (same state,
@@ -15,7 +17,7 @@ use super::events::VrrpEvent;
 use super::setup::{InstanceSetup, VrrpSetup};
 use crate::ports::clock::Clock;
 use crate::ports::vrrp_net::{Links, PacketIo};
-use holdfast_core::vrrp::{self, Input, State, TrackStatus};
+use holdfast_core::vrrp::{self, Input, State};
 use std::net::IpAddr;
 
 impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
@@ -52,6 +54,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             source,
             socket: None,
             group: None,
+            awaiting_track: false,
         })
     }
 
@@ -77,12 +80,11 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         }
     }
 
-    /// Feeds instance `i` its facts, then `Startup`.
+    /// Feeds instance `i` its facts, then `Startup` (held while its tracking is unsettled).
     async fn begin(&mut self, i: usize) {
         let Some(run) = self.instances.get(i) else {
             return;
         };
-        let status = self.track_status(&run.setup);
         let missing = run.source.is_none().then(|| VrrpEvent::NoSourceAddress {
             instance: run.setup.name.clone(),
             interface: run.setup.interface.clone(),
@@ -94,10 +96,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         if !self.interface_ok(i) {
             self.feed(i, Input::InterfaceDown).await;
         }
-        if status != TrackStatus::default() {
-            self.feed(i, Input::Track(status)).await;
+        if self.track_and_start(i).await {
+            self.feed(i, Input::Startup).await;
         }
-        self.feed(i, Input::Startup).await;
     }
 
     /// The interface of instance `i` (re)appeared: resolve its source address again and, if it
@@ -146,6 +147,9 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             .map(Some)
             .collect();
         let old_names: Vec<String> = old.iter().flatten().map(|r| r.setup.name.clone()).collect();
+        // A status of an instance no longer tracked must not apply if it is tracked again.
+        self.tracking
+            .retain(|name, _| new.instances.iter().any(|s| s.tracked && &s.name == name));
         self.setup = new;
         for name in self.watched() {
             if !self.known_links.contains_key(&name) {

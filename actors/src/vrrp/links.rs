@@ -1,14 +1,13 @@
 //! Links and addresses: the link cache fed by link events, the primary address each instance
-//! sends from, and the inputs link changes produce (interface up/down for an instance's own
-//! interface, track weights for `track_interface`).
+//! sends from, and the interface up/down input for an instance's own interface
+//! (`track_interface` weights are the tracker's).
 
 use super::actor::VrrpActor;
 use super::events::{Op, VrrpEvent};
 use super::setup::InstanceSetup;
-use super::track;
 use crate::ports::clock::Clock;
 use crate::ports::vrrp_net::{Family, Interface, LinkEvent, LinkState, Links, NetError, PacketIo};
-use holdfast_core::vrrp::{Input, TrackStatus};
+use holdfast_core::vrrp::Input;
 use std::collections::BTreeSet;
 use std::io;
 use std::net::IpAddr;
@@ -20,7 +19,6 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         for s in &self.setup.instances {
             names.insert(s.interface.clone());
             names.extend(s.all_vips().filter_map(|v| v.dev.clone()));
-            names.extend(s.track_interfaces.iter().map(|t| t.name.clone()));
         }
         names
     }
@@ -118,7 +116,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         }
     }
 
-    /// Applies a link's new state (`None`: gone) to sockets, instances and tracking.
+    /// Applies a link's new state (`None`: gone) to sockets and instances.
     async fn link_changed(&mut self, name: &str, state: Option<LinkState>) {
         if !self.watched().contains(name) {
             return;
@@ -153,8 +151,6 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             }
             self.update_interface(i).await;
         }
-        self.retrack(|s| s.track_interfaces.iter().any(|t| t.name == name))
-            .await;
     }
 
     /// Whether instance `i` can run on its interface now.
@@ -184,36 +180,5 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             Input::InterfaceDown
         };
         self.feed(i, input).await;
-    }
-
-    /// The combined track status of an instance.
-    pub(super) fn track_status(&self, setup: &InstanceSetup) -> TrackStatus {
-        let interfaces = track::status(&setup.track_interfaces, |name| {
-            self.known_links.get(name).is_some_and(LinkState::is_up)
-        });
-        // A script not heard from yet counts neither way (keepalived's "init" script state).
-        let known = setup
-            .track_scripts
-            .iter()
-            .filter(|t| self.script_states.contains_key(&t.name));
-        let scripts = track::status(known, |name| self.script_states.get(name) == Some(&true));
-        TrackStatus {
-            weight_sum: interfaces.weight_sum.saturating_add(scripts.weight_sum),
-            fault: interfaces.fault || scripts.fault,
-        }
-    }
-
-    /// Feeds a new track status to every instance `tracks` selects.
-    pub(super) async fn retrack(&mut self, tracks: impl Fn(&InstanceSetup) -> bool) {
-        for i in 0..self.instances.len() {
-            let Some(run) = self.instances.get(i) else {
-                continue;
-            };
-            if !tracks(&run.setup) {
-                continue;
-            }
-            let status = self.track_status(&run.setup);
-            self.feed(i, Input::Track(status)).await;
-        }
     }
 }

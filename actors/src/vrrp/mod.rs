@@ -40,17 +40,22 @@
 //! Not (yet) done, each a known divergence from keepalived: `vrrp_garp_interval` /
 //! `vrrp_gna_interval` (a burst goes out at once), `garp_lower_prio_*` (no burst when a Master
 //! hears a lower priority), `vrrp_startup_delay`, `unicast_peer` `min_ttl`/`max_ttl`, the NA
-//! router flag (always off: the ports do not say whether IPv6 forwarding is on), `track_file`
-//! (refused by `VrrpSetup::from_config`, not ignored),
+//! router flag (always off: the ports do not say whether IPv6 forwarding is on),
 //! addresses appearing on a link without a link event are found by the 1 s retry only, and
 //! keepalived's suppression of an instance's notifies when its sync group already notified
 //! the same state (here both run).
 //!
 //! Files: `setup` (model → what runs), `actor` (state, constructor, loop), `receive` (packet
 //! checks the wire layer cannot make), `perform` (actions → ports), `lifecycle` (start-up,
-//! reload, shutdown), `links` (link events, source addresses, tracking), `sockets` (one per interface+family, retry), `sync` (sync groups and their
-//! notifies), `track` (weights), `notify` (scripts and their queue), `drops` and `events`
-//! (counters and the event catalogue).
+//! reload, shutdown), `links` (link events, source addresses), `sockets` (one per
+//! interface+family, retry), `sync` (sync groups and their notifies), `tracked` (the tracker's
+//! per-instance status in, held start-up), `notify` (scripts and their queue), `drops` and
+//! `events` (counters and the event catalogue).
+//!
+//! Tracking (`track_script`, `track_interface`, `track_file`) is not computed here: the tracker
+//! actor (`crate::checker::TrackActor`, the only caller of the core's weight arithmetic) sends
+//! each tracked instance's [`TrackEvent`](holdfast_core::checker::TrackEvent) as
+//! [`VrrpMsg::Track`], and this actor feeds it to the state machine, which clamps the priority.
 
 mod actor;
 mod drops;
@@ -63,7 +68,7 @@ mod receive;
 pub mod setup;
 mod sockets;
 mod sync;
-pub mod track;
+mod tracked;
 
 pub use actor::{InstanceStatus, VrrpActor, VrrpCounters, VrrpStatus};
 pub use drops::{RxProblem, RxProblems};
@@ -76,8 +81,8 @@ pub use setup::{SetupError, VrrpSetup};
 
 use holdfast_core::time::Duration;
 
-/// Capacity of the actor's inbox. Messages are rare (reload, stop, script results): a sender
-/// that finds it full waits.
+/// Capacity of the actor's inbox. Messages are rare (reload, stop, track status changes): a
+/// sender that finds it full waits.
 pub const INBOX_CAPACITY: usize = 8;
 
 /// Bytes of receive buffer per socket: any advert fits (255 IPv6 addresses need 4 KiB, but a
@@ -90,8 +95,9 @@ pub enum VrrpMsg {
     /// A new configuration (SIGHUP). Instances whose setup is unchanged keep their state and
     /// send nothing; changed ones are stopped and started again; gone ones are stopped.
     Reload(Box<VrrpSetup>),
-    /// A `vrrp_script` changed state (from the script checker).
-    TrackScript { name: String, up: bool },
+    /// A tracked instance's status (from the tracker actor). The first settled one (not
+    /// `initialising`) lets the instance start; later ones change its priority or Fault.
+    Track(holdfast_core::checker::TrackEvent),
     /// Reply with the current status (for a status dump and for tests).
     Status(async_channel::Sender<VrrpStatus>),
     /// Stop: priority-0 adverts, VIPs removed, STOP notifies (SIGTERM).

@@ -13,6 +13,7 @@ use holdfast_actors::vrrp::{
     notify_queue, InstanceStatus, NotifyWorker, VrrpActor, VrrpCounters, VrrpEvent, VrrpMsg,
     VrrpSettings, VrrpSetup, VrrpStatus, NOTIFY_QUEUE_CAPACITY,
 };
+use holdfast_core::checker::TrackEvent;
 use holdfast_core::config::model::Config;
 use holdfast_core::config::{diag::Class, parse, reader, source::MemoryLoader};
 use holdfast_core::time::{Duration, Instant};
@@ -141,6 +142,24 @@ impl Lab {
 
     /// Starts a router on a prepared host; returns its index.
     pub fn start_on(&mut self, net: FakeNet, eth0: Interface, last: u8, setup: VrrpSetup) -> usize {
+        self.start_with(net, eth0, last, setup, Vec::new())
+    }
+
+    /// A new host and router whose actor starts knowing these tracker statuses (as after a
+    /// restart of the vrrp child).
+    pub fn start_seeded(&mut self, last: u8, setup: VrrpSetup, known: Vec<TrackEvent>) -> usize {
+        let (net, eth0) = self.host(last);
+        self.start_with(net, eth0, last, setup, known)
+    }
+
+    fn start_with(
+        &mut self,
+        net: FakeNet,
+        eth0: Interface,
+        last: u8,
+        setup: VrrpSetup,
+        known: Vec<TrackEvent>,
+    ) -> usize {
         let (inbox, inbox_rx) = async_channel::bounded(holdfast_actors::vrrp::INBOX_CAPACITY);
         let (events_tx, events) = async_channel::bounded(1024);
         let (queue, jobs) = notify_queue(NOTIFY_QUEUE_CAPACITY);
@@ -153,7 +172,8 @@ impl Lab {
             VrrpSettings::default(),
             queue,
             events_tx.clone(),
-        );
+        )
+        .with_tracking(known);
         let worker = NotifyWorker::new(jobs, scripts.clone(), 4, Some(events_tx));
         let task = self.ex.spawn(actor.run(inbox_rx));
         let worker = self.ex.spawn(worker.run());

@@ -631,3 +631,29 @@ vrrp_instance VI_3 {
         ]
     );
 }
+
+#[test]
+fn track_file_numbers_read_as_strtol_base_0() {
+    use super::track_file_number as n;
+    let cases: &[(&[u8], i64)] = &[
+        (b"10\n", 10),
+        (b"  -20 trailing", -20),
+        (b"+7", 7),
+        (b"0x1f", 31),
+        (b"010", 8),
+        (b"12abc", 12),
+        (b"abc", 0),
+        (b"", 0),
+        (b"-", 0),
+        (b"0x", 0),
+        (b"99999999999999999999999", i64::MAX),
+        (b"09", 0),
+    ];
+    for &(text, want) in cases {
+        assert_eq!(n(text), want, "{:?}", core::str::from_utf8(text));
+    }
+    // only the first 127 bytes count
+    let mut long = alloc::vec![b' '; 127];
+    long.extend_from_slice(b"5");
+    assert_eq!(n(&long), 0);
+}

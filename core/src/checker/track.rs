@@ -61,6 +61,53 @@ pub fn file_contribution(value: i64, weight: i32, reverse: bool) -> Contribution
     }
 }
 
+/// The number keepalived reads from a `track_file`'s text: C `strtol(text, NULL, 0)` over the
+/// first [`TRACK_FILE_READ`] bytes. Leading whitespace, an optional sign, then `0x` hexadecimal, a
+/// leading `0` octal, or decimal digits, up to the first other character; no digits read as 0.
+/// (keepalived ignores a value outside the 32-bit range and keeps the last one; here it
+/// saturates, which the weight cap and the Fault floor absorb alike.)
+pub fn track_file_number(text: &[u8]) -> i64 {
+    let text = text.get(..TRACK_FILE_READ).unwrap_or(text);
+    let mut rest = text.trim_ascii_start();
+    let negative = match rest.first() {
+        Some(b'-') => true,
+        Some(b'+') => false,
+        _ => {
+            return digits(rest);
+        }
+    };
+    rest = rest.get(1..).unwrap_or_default();
+    let v = digits(rest);
+    if negative {
+        v.saturating_neg()
+    } else {
+        v
+    }
+}
+
+/// Bytes of a `track_file` keepalived reads (its 128-byte buffer, less the terminator).
+pub const TRACK_FILE_READ: usize = 127;
+
+fn digits(text: &[u8]) -> i64 {
+    let (radix, body) = match text {
+        [b'0', b'x' | b'X', d, ..] if d.is_ascii_hexdigit() => {
+            (16, text.get(2..).unwrap_or_default())
+        }
+        [b'0', ..] => (8, text),
+        _ => (10, text),
+    };
+    let mut v: i64 = 0;
+    for &b in body {
+        let Some(d) = char::from(b).to_digit(radix) else {
+            break;
+        };
+        v = v
+            .saturating_mul(i64::from(radix))
+            .saturating_add(i64::from(d));
+    }
+    v
+}
+
 /// One tracked object of an instance: which source and its weight and direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TrackLine {

@@ -6,9 +6,12 @@
 //! - parts this build would silently ignore: checker settings the checker logic does not
 //!   implement (`fast_recovery`) or cannot follow (a network checker with no port to connect
 //!   to), `lvs_sync_daemon` and `lvs_timeouts` (the IPVS actor does not set them);
-//! - VRRP settings the vrrp actor cannot run (`VrrpSetup::from_config`'s errors: `track_file`,
-//!   `auth_type AH`, ...), at the instance's or sync group's line;
+//! - VRRP settings the vrrp actor cannot run (`VrrpSetup::from_config`'s errors: `auth_type AH`,
+//!   a sync group naming an unknown instance, ...), at the instance's or sync group's line;
 //! - virtual servers that do not map onto IPVS services (an oversized group range, ...).
+//!
+//! Not refused: a `vrrp_script` validation disabled (missing, insecure, ...) is left out of
+//! tracking, as keepalived leaves it out.
 //!
 //! Refusing rather than running half the configuration is the rule: a checker that never runs
 //! keeps a dead real server in the pool.
@@ -19,8 +22,10 @@ use holdfast_actors::health_map::HealthMap;
 use holdfast_actors::ipvs::{IpvsConfig, StopPolicy};
 use holdfast_actors::supervisor::IpvsWish;
 use holdfast_actors::vrrp::{SetupError, VrrpSetup};
-use holdfast_core::config::diag::{Location, SourceMap};
-use holdfast_core::config::model::{required_ipvs_schedulers, CheckerKind, Config, LvsFlushOnStop};
+use holdfast_core::config::diag::{Diagnostic, Location, SourceMap};
+use holdfast_core::config::model::{
+    required_ipvs_schedulers, CheckerKind, Config, LvsFlushOnStop, VrrpScript,
+};
 use holdfast_core::ipvs::from_config::{desired_table, QuorumChange, QuorumStates};
 use holdfast_core::modules::IpvsNeeds;
 
@@ -57,8 +62,7 @@ pub fn admit(
         refusals.extend(unavailable_ipvs_parts(config, map));
     }
     let vrrp = if subsystems != Subsystems::CheckersOnly && !config.instances.is_empty() {
-        refusals.extend(unwired_tracking(config, map));
-        match VrrpSetup::from_config(config) {
+        match VrrpSetup::from_config(&without_disabled_scripts(config, &loaded.diagnostics)) {
             Ok(setup) => Some(setup),
             Err(errors) => {
                 refusals.extend(errors.iter().map(|e| at(map, setup_location(config, e), e)));
@@ -124,29 +128,24 @@ pub fn ipvs_config(config: &Config) -> IpvsConfig {
     }
 }
 
-/// `track_script` needs the tracker actor, which the daemon does not run yet: running without it
-/// would leave every tracked script at its initial state, so the instance would fail over
-/// wrongly. Refused at the instance's or sync group's line until the tracker is wired.
-fn unwired_tracking(config: &Config, map: &SourceMap) -> Vec<String> {
-    let instances = config
-        .instances
-        .iter()
-        .filter(|i| !i.track_scripts.is_empty());
-    let groups = config
-        .sync_groups
-        .iter()
-        .filter(|g| !g.track_scripts.is_empty());
-    instances
-        .map(|i| (i.location, format!("vrrp_instance {}", i.name)))
-        .chain(groups.map(|g| (g.location, format!("vrrp_sync_group {}", g.name))))
-        .map(|(location, owner)| {
-            at(
-                map,
-                location,
-                format_args!("{owner}: track_script: script tracking is not available in the daemon in this build"),
-            )
+/// `config` without the `vrrp_script`s validation disabled (program missing, user unknown,
+/// insecure under `enable_script_security`, not executable): keepalived drops every tracking of
+/// such a script (`check_vrrp_script_security`), so the tracker must not run it either, and the
+/// instances tracking it run as if the line were not there. Validation reports each at the
+/// script's line as `vrrp_script NAME: … disabling …` (already logged as a warning).
+fn without_disabled_scripts(config: &Config, diagnostics: &[Diagnostic]) -> Config {
+    let disabled = |s: &VrrpScript| {
+        let prefix = format!("vrrp_script {}:", s.name);
+        diagnostics.iter().any(|d| {
+            d.location.is_some()
+                && d.location == s.location
+                && d.message.starts_with(&prefix)
+                && d.message.contains("disabling")
         })
-        .collect()
+    };
+    let mut kept = config.clone();
+    kept.vrrp_scripts.retain(|s| !disabled(s));
+    kept
 }
 
 fn unavailable_ipvs_parts(config: &Config, map: &SourceMap) -> Vec<String> {
@@ -199,9 +198,7 @@ fn setup_location(config: &Config, error: &SetupError) -> Option<Location> {
         | SetupError::BadPriority { instance: i }
         | SetupError::BadInterval { instance: i, .. }
         | SetupError::V2OverIpv6 { instance: i }
-        | SetupError::AuthAh { instance: i }
-        | SetupError::UnknownTrackScript { instance: i, .. } => instance(i),
-        SetupError::TrackFile { owner, .. } => instance(owner).or_else(|| group(owner)),
+        | SetupError::AuthAh { instance: i } => instance(i),
         SetupError::UnknownMember { group: g, .. } | SetupError::TooManyMembers { group: g } => {
             group(g)
         }

@@ -2,11 +2,17 @@
 //! the background unless `-n`, write the pid files, and run the supervised actors on one
 //! `smol::LocalExecutor` under `futures_lite::future::block_on` until TERM or INT: the IPVS branch when the
 //! configuration has virtual servers (not under `-P`), the vrrp actor ([`vrrp_branch`]) when it
-//! has `vrrp_instance`s (not under `-C`).
+//! has `vrrp_instance`s (not under `-C`), with the tracker ([`track_branch`]) when an instance
+//! tracks scripts, interfaces or files.
 //!
 //! A configuration the daemon cannot run ([`admit`]) is refused before anything starts: each
 //! reason is logged as `file:line: message` and the process exits 2 after
-//! [`REFUSAL_BACKOFF`], because init's respawn has no rate limit (FIELD-NOTES §7).
+//! [`REFUSAL_BACKOFF`], because init's respawn has no rate limit (FIELD-NOTES §7). Every other
+//! fatal exit (cannot go to the background, another daemon holds the pid file, signals cannot be
+//! caught) waits as long before exiting 1.
+//!
+//! The appliance runtime ([`appliance`]): `--console` and `--watchdog` start once the
+//! configuration is admitted and the daemon is in the background, and stop after it.
 //!
 //! Threads: the executor is this thread; smol's reactor adds its one `async-io` thread and the
 //! kernel-module port runs module loads on the `blocking` pool, capped at
@@ -16,6 +22,7 @@
 //! for 100 instances at 0.1 s).
 
 pub mod admit;
+pub mod appliance;
 mod checker_branch;
 pub mod json_dump;
 pub mod log;
@@ -23,6 +30,7 @@ pub mod pidfile;
 mod run;
 pub mod state;
 mod sys;
+pub mod track_branch;
 pub mod vrrp_branch;
 
 use crate::cli::Options;
@@ -56,6 +64,9 @@ pub fn run(options: &Options) -> i32 {
     } else {
         Log::syslog(options.syslog_facility, options.log_detail)
     };
+    if let Some(tap) = appliance::tap(options) {
+        log.set_tap(tap);
+    }
     log.info(format_args!(
         "starting holdfast {} with {}",
         env!("CARGO_PKG_VERSION"),
@@ -86,6 +97,13 @@ pub fn run(options: &Options) -> i32 {
     for line in loaded.rendered_diagnostics() {
         log.warning(line);
     }
+    if let Some(tap) = log.tap() {
+        tap.configured(
+            &admitted.config,
+            admitted.vrrp.as_ref(),
+            admitted.ipvs.as_ref(),
+        );
+    }
     if options.dump_conf {
         // -d: the resolved configuration in the log, as the JSON `-t --dump-config json` prints.
         for line in crate::dump::to_json(&loaded.config, &loaded.sources).lines() {
@@ -96,9 +114,9 @@ pub fn run(options: &Options) -> i32 {
     if !options.foreground {
         if let Err(e) = sys::daemonize(options.log_console) {
             log.error(format_args!("cannot go to the background: {e}"));
-            return EXIT_FATAL;
+            return fatal_exit(&log, EXIT_FATAL);
         }
-        log.set_pid(std::process::id());
+        log.forked(std::process::id());
     }
     let _pid_files = match PidFiles::write(
         &pidfile::paths(options),
@@ -108,13 +126,30 @@ pub fn run(options: &Options) -> i32 {
         Ok(files) => files,
         Err(e) => {
             log.error(&e);
-            return EXIT_FATAL;
+            return fatal_exit(&log, EXIT_FATAL);
         }
     };
 
+    let console = appliance::start_console(options, &log);
     let executor = Rc::new(LocalExecutor::new());
     let main = run::run(executor.clone(), options, &log, admitted, quorum);
     // The main task waits on signals and channels; `Quiet` keeps it from being polled (a
     // `recvfrom` on the signal pipe each time) on every wake-up of another task.
-    futures_lite::future::block_on(executor.run(QuietFuture::new(main)))
+    let code = futures_lite::future::block_on(executor.run(QuietFuture::new(main)));
+    appliance::stop_console(console, &log);
+    if code == 0 {
+        code
+    } else {
+        fatal_exit(&log, code)
+    }
+}
+
+/// Waits [`REFUSAL_BACKOFF`] before a fatal exit, so a respawning init does not spin.
+fn fatal_exit(log: &Log, code: i32) -> i32 {
+    log.error(format_args!(
+        "exiting with {code} in {} s",
+        REFUSAL_BACKOFF.as_secs()
+    ));
+    std::thread::sleep(REFUSAL_BACKOFF);
+    code
 }

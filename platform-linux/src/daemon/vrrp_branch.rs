@@ -7,9 +7,14 @@
 //! restarts it after its backoff) when netlink cannot be opened or the connection ends. A
 //! restarted run starts from the latest reloaded setup, so a reload is never undone by a restart.
 //!
+//! Tracking: when the setup tracks anything, the branch also runs the tracker
+//! ([`TrackBranch`], child `"track"`), whose statuses go to this actor's inbox and are
+//! remembered, so a restarted run starts from them. Reloads and the stop go to both.
+//!
 //! The actor's events come back on their own channel ([`EVENT_CAPACITY`]; the actor
 //! `try_send`s, so a daemon busy elsewhere loses events, counted, and never stalls VRRP).
 
+use super::track_branch::{TrackBranch, TrackSink};
 use crate::clock::MonotonicClock;
 use crate::net::{LinuxLinks, LinuxPacketIo};
 use crate::notify::LinuxScriptRunner;
@@ -19,8 +24,10 @@ use holdfast_actors::vrrp::{
     notify_queue, NotifyWorker, VrrpActor, VrrpEvent, VrrpMsg, VrrpSettings, VrrpSetup, VrrpStatus,
     INBOX_CAPACITY, NOTIFY_CONCURRENCY, NOTIFY_QUEUE_CAPACITY,
 };
+use holdfast_core::checker::TrackEvent;
 use smol::channel::{Receiver, Sender};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -36,6 +43,11 @@ pub struct VrrpBranch {
     inbox: Sender<VrrpMsg>,
     /// The setup the next (re)started run uses.
     current: Rc<RefCell<VrrpSetup>>,
+    clock: MonotonicClock,
+    /// Where the tracker's statuses go; kept to start a tracker on a later reload.
+    sink: TrackSink,
+    /// Runs while some setup has tracked something.
+    tracker: Option<TrackBranch>,
 }
 
 impl VrrpBranch {
@@ -47,18 +59,45 @@ impl VrrpBranch {
         events: Sender<VrrpEvent>,
     ) -> VrrpBranch {
         let (inbox, inbox_rx) = smol::channel::bounded(INBOX_CAPACITY);
+        let sink = TrackSink {
+            vrrp: inbox.clone(),
+            known: Rc::new(RefCell::new(BTreeMap::new())),
+            events: events.clone(),
+        };
+        let tracker = (!setup.tracking.instances.is_empty())
+            .then(|| TrackBranch::start(supervisor, clock, setup.tracking.clone(), sink.clone()));
         let current = Rc::new(RefCell::new(setup));
-        let shared = current.clone();
+        let (shared, known) = (current.clone(), sink.known.clone());
         supervisor.spawn_child(CHILD, move || {
             let setup = shared.borrow().clone();
-            run_once(setup, clock, inbox_rx.clone(), events.clone())
+            let known: Vec<TrackEvent> = known.borrow().values().cloned().collect();
+            run_once(setup, known, clock, inbox_rx.clone(), events.clone())
         });
-        VrrpBranch { inbox, current }
+        VrrpBranch {
+            inbox,
+            current,
+            clock,
+            sink,
+            tracker,
+        }
     }
 
-    /// Applies a reloaded setup: unchanged instances keep their state and send nothing.
-    pub async fn reload(&self, setup: VrrpSetup) {
+    /// Applies a reloaded setup: unchanged instances keep their state and send nothing; the
+    /// tracker gets the new plan (and starts if this is the first setup that tracks).
+    pub async fn reload(&mut self, supervisor: &mut Supervisor<MonotonicClock>, setup: VrrpSetup) {
         *self.current.borrow_mut() = setup.clone();
+        match &self.tracker {
+            Some(t) => t.reload(setup.tracking.clone()).await,
+            None if !setup.tracking.instances.is_empty() => {
+                self.tracker = Some(TrackBranch::start(
+                    supervisor,
+                    self.clock,
+                    setup.tracking.clone(),
+                    self.sink.clone(),
+                ));
+            }
+            None => {}
+        }
         // Closed only once the child has stopped for good; nothing left to reload then.
         let _ = self.inbox.send(VrrpMsg::Reload(Box::new(setup))).await;
     }
@@ -78,9 +117,12 @@ impl VrrpBranch {
         future::or(ask, timeout).await
     }
 
-    /// Asks the actor to stop (priority-0 adverts, VIPs removed, STOP scripts). The child's
-    /// `Stopped` event says when it is done.
+    /// Stops the tracker (its scripts are killed), then asks the actor to stop (priority-0
+    /// adverts, VIPs removed, STOP scripts). The child's `Stopped` event says when it is done.
     pub async fn shutdown(&self) {
+        if let Some(t) = &self.tracker {
+            t.shutdown().await;
+        }
         let _ = self.inbox.send(VrrpMsg::Shutdown).await;
     }
 }
@@ -88,6 +130,7 @@ impl VrrpBranch {
 /// One run of the child.
 async fn run_once(
     setup: VrrpSetup,
+    known: Vec<TrackEvent>,
     clock: MonotonicClock,
     inbox: Receiver<VrrpMsg>,
     events: Sender<VrrpEvent>,
@@ -108,7 +151,8 @@ async fn run_once(
         VrrpSettings::default(),
         queue,
         events,
-    );
+    )
+    .with_tracking(known);
     // The actor drops the notify queue when it returns, which ends the worker once the queued
     // scripts (the STOP notifies) have run.
     let work = async {

@@ -21,6 +21,7 @@ use holdfast_actors::ports::probe::{
     HttpGet, HttpResponse, Probe, ProbeError, ScriptRun, TcpTarget,
 };
 use holdfast_core::checker::ScriptExit;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::sync::Arc;
 
 /// The Linux probe. Cheap to clone; clones share the TLS configurations.
@@ -54,8 +55,18 @@ impl Probe for LinuxProbe {
     }
 
     async fn read_number(&self, path: &str) -> Option<i64> {
-        // A track_file is a few bytes, usually on tmpfs: read it in place.
-        let text = std::fs::read_to_string(path).ok()?;
-        text.split_whitespace().next()?.parse().ok()
+        use std::io::Read as _;
+        // A track_file is a few bytes, usually on tmpfs: read it in place, as keepalived does
+        // (non-blocking open, one read of at most 127 bytes; a FIFO never stalls the tracker).
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(path)
+            .ok()?;
+        let mut buf = [0u8; holdfast_core::checker::TRACK_FILE_READ];
+        let len = file.read(&mut buf).ok()?;
+        Some(holdfast_core::checker::track_file_number(
+            buf.get(..len).unwrap_or_default(),
+        ))
     }
 }

@@ -1,7 +1,6 @@
-//! The mapping of one `vrrp_instance` and its lines (VIPs, tracked objects) to the actor's
-//! setup types.
+//! The mapping of one `vrrp_instance` and its VIP lines to the actor's setup types.
 
-use super::{AdvertAuth, Destinations, InstanceSetup, SetupError, TrackWeight, Vip};
+use super::{AdvertAuth, Destinations, InstanceSetup, SetupError, Vip};
 use crate::ports::vrrp_net::{AddressScope, Family};
 use holdfast_core::config::model::{self, Broadcast};
 use holdfast_core::vrrp::{self, AdvertInterval, GarpSchedule};
@@ -13,12 +12,6 @@ pub(super) fn instance(
     inst: &model::VrrpInstance,
 ) -> Result<InstanceSetup, SetupError> {
     let name = || inst.name.clone();
-    if let Some(t) = inst.track_files.first() {
-        return Err(SetupError::TrackFile {
-            owner: name(),
-            file: t.name.clone(),
-        });
-    }
     let vrid = inst
         .virtual_router_id
         .and_then(NonZeroU8::new)
@@ -92,15 +85,6 @@ pub(super) fn instance(
                 .unwrap_or_else(|| config.global.vrrp_mcast_group(inst.family)),
         )
     };
-    let mut track_scripts = Vec::new();
-    for line in &inst.track_scripts {
-        track_scripts.push(track_script(config, line).ok_or_else(|| {
-            SetupError::UnknownTrackScript {
-                instance: name(),
-                script: line.name.clone(),
-            }
-        })?);
-    }
     Ok(InstanceSetup {
         name: name(),
         protocol,
@@ -111,8 +95,8 @@ pub(super) fn instance(
         src_ip: inst.src_ip,
         destinations,
         auth,
-        track_interfaces: inst.track_interfaces.iter().map(track_interface).collect(),
-        track_scripts,
+        // Set by `VrrpSetup::from_config` from the tracking plan.
+        tracked: false,
         track_own_interface: !inst.dont_track_primary,
         notify: inst.notify.clone(),
     })
@@ -120,27 +104,6 @@ pub(super) fn instance(
 
 fn saturate(value: u32) -> u8 {
     u8::try_from(value).unwrap_or(u8::MAX)
-}
-
-pub(super) fn track_interface(line: &model::TrackedInterface) -> TrackWeight {
-    TrackWeight {
-        name: line.name.clone(),
-        weight: i32::from(line.weight),
-        reverse: line.reverse,
-    }
-}
-
-pub(super) fn track_script(
-    config: &model::Config,
-    line: &model::TrackedScript,
-) -> Option<TrackWeight> {
-    let script = config.vrrp_script(&line.name)?;
-    let (weight, reverse) = line.resolve(script);
-    Some(TrackWeight {
-        name: line.name.clone(),
-        weight: i32::from(weight),
-        reverse,
-    })
 }
 
 /// One `virtual_ipaddress` line in the port's terms. `brd +` sets the host bits of the address,

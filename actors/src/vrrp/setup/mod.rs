@@ -1,6 +1,8 @@
 //! From the typed keepalived model to what the vrrp actor runs: per instance the core's
 //! [`vrrp::Config`] plus the I/O settings the core leaves to the driver (interface, family,
-//! VIPs, destinations, authentication, tracking weights, notify scripts), and the sync groups.
+//! VIPs, destinations, authentication, notify scripts), the sync groups, and the tracking plan
+//! the daemon's tracker runs (the vrrp actor itself only takes each instance's resulting
+//! `TrackEvent`).
 //!
 //! Defaults are already resolved by the parser (`global_defs` GARP timers and `vrrp_version`
 //! copied into each instance); what is left here is the multicast group from `global_defs` and
@@ -13,9 +15,10 @@ mod map;
 pub use map::vip;
 
 use crate::ports::vrrp_net::{AddressScope, Family};
+use holdfast_core::checker::{track_plan, TrackPlan};
 use holdfast_core::config::model::{self, ScriptUser};
 use holdfast_core::vrrp::{self, sync_group::MAX_SYNC_MEMBERS};
-use map::{instance, track_interface, track_script};
+use map::instance;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -26,6 +29,9 @@ pub struct VrrpSetup {
     pub sync_groups: Vec<SyncGroupSetup>,
     /// `global_defs` `script_user`: who runs notify scripts that name no user.
     pub script_user: Option<ScriptUser>,
+    /// What the tracker runs (`vrrp_script`s, `track_interface`, `track_file`) and each tracked
+    /// instance's lines, sync groups' lines included.
+    pub tracking: TrackPlan,
 }
 
 /// One `vrrp_instance`, ready to run.
@@ -48,10 +54,9 @@ pub struct InstanceSetup {
     pub destinations: Destinations,
     /// VRRPv2 authentication.
     pub auth: AdvertAuth,
-    /// `track_interface` lines, the instance's and its sync group's.
-    pub track_interfaces: Vec<TrackWeight>,
-    /// `track_script` lines, resolved against their `vrrp_script`.
-    pub track_scripts: Vec<TrackWeight>,
+    /// Whether the instance has tracked objects (its own or its sync group's): it then starts
+    /// only once the tracker has sent its first settled status.
+    pub tracked: bool,
     /// Whether the instance's own interface going down puts it in Fault (not `dont_track_primary`).
     pub track_own_interface: bool,
     pub notify: model::Notify,
@@ -106,14 +111,6 @@ pub enum AdvertAuth {
     Pass([u8; 8]),
 }
 
-/// One tracked object's weight (keepalived: `weight` and `reverse`; 0 means "failure is Fault").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackWeight {
-    pub name: String,
-    pub weight: i32,
-    pub reverse: bool,
-}
-
 /// One `vrrp_sync_group`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncGroupSetup {
@@ -149,15 +146,6 @@ pub enum SetupError {
     AuthAh {
         instance: String,
     },
-    /// `track_file` is not implemented yet; running without it would fail over wrongly.
-    TrackFile {
-        owner: String,
-        file: String,
-    },
-    UnknownTrackScript {
-        instance: String,
-        script: String,
-    },
     UnknownMember {
         group: String,
         member: String,
@@ -184,12 +172,6 @@ impl fmt::Display for SetupError {
             SetupError::AuthAh { instance } => {
                 write!(f, "({instance}) auth_type AH is not supported")
             }
-            SetupError::TrackFile { owner, file } => {
-                write!(f, "({owner}) track_file {file} is not supported yet")
-            }
-            SetupError::UnknownTrackScript { instance, script } => {
-                write!(f, "({instance}) track_script {script} is not defined")
-            }
             SetupError::UnknownMember { group, member } => {
                 write!(f, "sync group {group}: no vrrp_instance {member}")
             }
@@ -214,6 +196,10 @@ impl VrrpSetup {
                 Err(e) => errors.push(e),
             }
         }
+        let tracking = track_plan(config);
+        for setup in &mut instances {
+            setup.tracked = tracking.instances.iter().any(|t| t.instance == setup.name);
+        }
         let mut sync_groups = Vec::new();
         for group in &config.sync_groups {
             if group.group.len() > MAX_SYNC_MEMBERS {
@@ -222,31 +208,13 @@ impl VrrpSetup {
                 });
             }
             for member in &group.group {
-                let Some(setup) = instances.iter_mut().find(|i| &i.name == member) else {
+                if !instances.iter().any(|i| &i.name == member) {
                     errors.push(SetupError::UnknownMember {
                         group: group.name.clone(),
                         member: member.clone(),
                     });
-                    continue;
-                };
-                // keepalived applies a group's tracked objects to every member.
-                setup
-                    .track_interfaces
-                    .extend(group.track_interfaces.iter().map(track_interface));
-                for line in &group.track_scripts {
-                    match track_script(config, line) {
-                        Some(t) => setup.track_scripts.push(t),
-                        None => errors.push(SetupError::UnknownTrackScript {
-                            instance: member.clone(),
-                            script: line.name.clone(),
-                        }),
-                    }
                 }
             }
-            errors.extend(group.track_files.iter().map(|t| SetupError::TrackFile {
-                owner: group.name.clone(),
-                file: t.name.clone(),
-            }));
             sync_groups.push(SyncGroupSetup {
                 name: group.name.clone(),
                 members: group.group.clone(),
@@ -258,6 +226,7 @@ impl VrrpSetup {
                 instances,
                 sync_groups,
                 script_user: config.global.script_user.clone(),
+                tracking,
             })
         } else {
             Err(errors)

@@ -224,15 +224,31 @@ fn a_missing_file_runs_empty_as_keepalived_does_but_not_under_e() {
 }
 
 #[test]
-fn track_script_is_refused_until_the_tracker_runs_in_the_daemon() {
-    let text = "vrrp_script chk {\n  script \"/bin/true\"\n}\nvrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+fn tracking_is_admitted_and_its_plan_goes_to_the_vrrp_branch() {
+    let text = "vrrp_script chk {\n  script \"/bin/true\"\n  weight -50\n}\ntrack_file tf {\n  file /run/holdfast-tf\n}\nvrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  track_script {\n    chk\n  }\n  track_file {\n    tf\n  }\n  track_interface {\n    hf-trk0 weight -10\n  }\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
     let c = Conf::new("track-script", text, &[]);
-    let refusals = c.admit().expect_err("track_script must be refused");
-    assert!(
-        refusals.contains(&format!(
-            "{}:4: vrrp_instance VI_1: track_script: script tracking is not available in the daemon in this build",
-            c.file()
-        )),
-        "{refusals:?}"
-    );
+    let admitted = c.admit().expect("tracking runs in the daemon");
+    let vrrp = admitted.vrrp.expect("a vrrp setup");
+    assert!(vrrp.instances[0].tracked);
+    assert_eq!(vrrp.tracking.scripts.len(), 1);
+    assert_eq!(vrrp.tracking.interfaces, ["hf-trk0"]);
+    assert_eq!(vrrp.tracking.files.len(), 1);
+}
+
+#[test]
+fn a_disabled_vrrp_script_is_left_out_of_tracking_as_keepalived_does() {
+    let text = "vrrp_script gone {\n  script \"/nonexistent/holdfast-check\"\n  weight -50\n}\nvrrp_script ok {\n  script \"/bin/true\"\n  weight -20\n}\nvrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  track_script {\n    gone\n    ok\n  }\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+    let c = Conf::new("disabled-script", text, &[]);
+    let admitted = c
+        .admit()
+        .expect("a disabled script does not stop the daemon");
+    let vrrp = admitted.vrrp.expect("a vrrp setup");
+    let names: Vec<&str> = vrrp
+        .tracking
+        .scripts
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["ok"]);
+    assert_eq!(vrrp.tracking.instances[0].lines.len(), 1);
 }

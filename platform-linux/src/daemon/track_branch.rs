@@ -1,0 +1,251 @@
+//! The daemon's tracking branch: the tracker actor (`TrackActor`) on the Linux probe, run as the
+//! supervisor's child `"track"` beside `"vrrp"`, and the daemon's handle on it.
+//!
+//! ```text
+//!  vrrp_script runs (LinuxProbe: as `user`/`script_user`, own process group, SIGTERM at the
+//!  timeout, SIGKILL 2 s later, always reaped), track_file reads ──┐
+//!  netlink link events (own connection) ──TrackMsg::Interface──────┤
+//!  reload / shutdown ──TrackMsg (bounded, INBOX_CAPACITY)──────────┴─▶ TrackActor
+//!                                                                        │ TrackEvent (bounded)
+//!                        remembered per instance (TrackSink) ◀───────────┤
+//!                        VrrpMsg::Track ──▶ vrrp actor inbox ◀───────────┘
+//! ```
+//!
+//! One run of the child opens a netlink connection, subscribes to link events first and then
+//! looks up every tracked interface (a missing one is down, as in keepalived), and drives in one
+//! future the connection, the actor and the pump between them. The run ends `Ok` when told to
+//! stop and fails (restarted by the supervisor after its backoff) when netlink fails. A restarted
+//! run starts from the latest reloaded plan; scripts then start from their initial state.
+//!
+//! `init_file` is done here, when the branch starts and for each `track_file` a reload adds
+//! (keepalived: create when missing; with `overwrite` also replace, but never on a reload).
+
+use crate::clock::MonotonicClock;
+use crate::net::LinuxLinks;
+use crate::probe::LinuxProbe;
+use futures_lite::future;
+use holdfast_actors::checker::{TrackActor, TrackMsg, EVENT_CAPACITY, INBOX_CAPACITY};
+use holdfast_actors::ports::vrrp_net::{LinkEvent, LinkEvents, Links};
+use holdfast_actors::supervisor::{ChildResult, Supervisor};
+use holdfast_actors::vrrp::{Op, VrrpEvent, VrrpMsg};
+use holdfast_core::checker::{TrackEvent, TrackPlan};
+use holdfast_core::config::model::TrackFile;
+use smol::channel::{Receiver, Sender};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// The supervisor child's name (in events and the state dump).
+pub const CHILD: &str = "track";
+
+/// Where the tracker's statuses go: the vrrp actor's inbox, and the last status per instance
+/// (a restarted vrrp actor starts from it).
+#[derive(Clone)]
+pub struct TrackSink {
+    pub vrrp: Sender<VrrpMsg>,
+    pub known: Rc<RefCell<BTreeMap<String, TrackEvent>>>,
+    /// The vrrp branch's event channel, for `init_file` failures.
+    pub events: Sender<VrrpEvent>,
+}
+
+impl TrackSink {
+    async fn publish(&self, event: TrackEvent) {
+        self.known
+            .borrow_mut()
+            .insert(event.instance.clone(), event.clone());
+        // Closed only once the vrrp child has stopped for good.
+        let _ = self.vrrp.send(VrrpMsg::Track(event)).await;
+    }
+}
+
+/// The daemon's handle on the running tracker child.
+pub struct TrackBranch {
+    inbox: Sender<TrackMsg>,
+    /// The plan the next (re)started run uses.
+    current: Rc<RefCell<TrackPlan>>,
+    sink: TrackSink,
+}
+
+impl TrackBranch {
+    /// Initialises the plan's files, then starts the child `"track"` under `supervisor`.
+    pub fn start(
+        supervisor: &mut Supervisor<MonotonicClock>,
+        clock: MonotonicClock,
+        plan: TrackPlan,
+        sink: TrackSink,
+    ) -> TrackBranch {
+        init_files(&plan.files, &[], &sink.events);
+        let (inbox, inbox_rx) = smol::channel::bounded(INBOX_CAPACITY);
+        let current = Rc::new(RefCell::new(plan));
+        let (shared, child_sink) = (current.clone(), sink.clone());
+        supervisor.spawn_child(CHILD, move || {
+            let plan = shared.borrow().clone();
+            run_once(plan, clock, inbox_rx.clone(), child_sink.clone())
+        });
+        TrackBranch {
+            inbox,
+            current,
+            sink,
+        }
+    }
+
+    /// Applies a reloaded plan; unchanged scripts keep their state. Statuses of instances no
+    /// longer tracked are forgotten.
+    pub async fn reload(&self, plan: TrackPlan) {
+        let old = self.current.replace(plan.clone());
+        init_files(&plan.files, &old.files, &self.sink.events);
+        self.sink
+            .known
+            .borrow_mut()
+            .retain(|name, _| plan.instances.iter().any(|i| &i.instance == name));
+        // Closed only once the child has stopped for good.
+        let _ = self.inbox.send(TrackMsg::Reload(Box::new(plan))).await;
+    }
+
+    /// Stops the tracker (running scripts are killed).
+    pub async fn shutdown(&self) {
+        let _ = self.inbox.send(TrackMsg::Shutdown).await;
+    }
+}
+
+/// keepalived's `init_file`, for the files not in `before` (a reload never overwrites).
+fn init_files(files: &[TrackFile], before: &[TrackFile], events: &Sender<VrrpEvent>) {
+    for file in files {
+        let Some(init) = file.init else { continue };
+        if before.iter().any(|b| b.file == file.file) {
+            continue;
+        }
+        let path = std::path::Path::new(&file.file);
+        let write = match std::fs::symlink_metadata(path) {
+            Err(_) => true,
+            Ok(_) if !init.overwrite => false,
+            Ok(m) if !m.file_type().is_file() => {
+                report(events, format!("{}: not a regular file", file.file));
+                false
+            }
+            Ok(_) => true,
+        };
+        if write {
+            if let Err(e) = std::fs::write(path, format!("{}\n", init.value)) {
+                report(events, format!("{}: {e}", file.file));
+            }
+        }
+    }
+}
+
+fn report(events: &Sender<VrrpEvent>, error: String) {
+    // A full channel loses the line, as for the vrrp actor's own events.
+    let _ = events.try_send(VrrpEvent::Error {
+        op: Op::InitTrackFile,
+        instance: None,
+        error,
+    });
+}
+
+/// One run of the child.
+async fn run_once(
+    plan: TrackPlan,
+    clock: MonotonicClock,
+    inbox: Receiver<TrackMsg>,
+    sink: TrackSink,
+) -> ChildResult {
+    let probe = LinuxProbe::new().map_err(|e| format!("probe: {e}"))?;
+    let (links, driver) = LinuxLinks::open().map_err(|e| format!("netlink: {e}"))?;
+    let mut link_events = links.subscribe().map_err(|e| format!("link events: {e}"))?;
+    let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
+    let (actor_tx, actor_rx) = smol::channel::bounded(INBOX_CAPACITY);
+    let mut interfaces = plan.interfaces.clone();
+    let actor = TrackActor::new(plan, probe, clock, events_tx);
+    let pump = async {
+        send_states(&links, &interfaces, &actor_tx).await;
+        let mut inbox_open = true;
+        loop {
+            let msg = async {
+                if inbox_open {
+                    Pump::Msg(inbox.recv().await.ok())
+                } else {
+                    future::pending().await
+                }
+            };
+            let link = async { Pump::Link(link_events.next().await.ok()) };
+            let event = async { Pump::Event(events.recv().await.ok()) };
+            match future::or(event, future::or(msg, link)).await {
+                Pump::Event(Some(e)) => sink.publish(e).await,
+                // The actor ended (told to stop): the run ends with it.
+                Pump::Event(None) => return Ok(()),
+                Pump::Msg(Some(TrackMsg::Reload(plan))) => {
+                    let added: Vec<String> = plan
+                        .interfaces
+                        .iter()
+                        .filter(|n| !interfaces.contains(n))
+                        .cloned()
+                        .collect();
+                    interfaces.clone_from(&plan.interfaces);
+                    let _ = actor_tx.send(TrackMsg::Reload(plan)).await;
+                    send_states(&links, &added, &actor_tx).await;
+                }
+                Pump::Msg(Some(msg)) => {
+                    let _ = actor_tx.send(msg).await;
+                }
+                // Every sender is the branch's: it is gone, so stop.
+                Pump::Msg(None) => {
+                    inbox_open = false;
+                    let _ = actor_tx.send(TrackMsg::Shutdown).await;
+                }
+                Pump::Link(Some(LinkEvent::Changed(state))) => {
+                    let name = state.interface.name.clone();
+                    if interfaces.contains(&name) {
+                        let msg = TrackMsg::Interface {
+                            name,
+                            up: state.is_up(),
+                        };
+                        let _ = actor_tx.send(msg).await;
+                    }
+                }
+                Pump::Link(Some(LinkEvent::Removed(interface))) => {
+                    if interfaces.contains(&interface.name) {
+                        let msg = TrackMsg::Interface {
+                            name: interface.name,
+                            up: false,
+                        };
+                        let _ = actor_tx.send(msg).await;
+                    }
+                }
+                Pump::Link(Some(LinkEvent::Overrun)) => {
+                    send_states(&links, &interfaces, &actor_tx).await;
+                }
+                Pump::Link(None) => return Err("the link event subscription failed".to_string()),
+            }
+        }
+    };
+    // The pump decides when the run ends: after the actor ended and its last events were
+    // passed on, or at once on a link-event failure (dropping the actor kills its scripts).
+    let actor = async {
+        actor.run(actor_rx).await;
+        future::pending::<ChildResult>().await
+    };
+    let work = future::or(pump, actor);
+    let netlink = async {
+        driver.await;
+        Err("the netlink connection ended".to_string())
+    };
+    future::or(work, netlink).await
+}
+
+enum Pump {
+    Msg(Option<TrackMsg>),
+    Link(Option<LinkEvent>),
+    Event(Option<TrackEvent>),
+}
+
+/// Looks up each interface and sends its state (a missing one is down).
+async fn send_states(links: &LinuxLinks, names: &[String], actor: &Sender<TrackMsg>) {
+    for name in names {
+        let up = links.link(name).await.is_ok_and(|s| s.is_up());
+        let msg = TrackMsg::Interface {
+            name: name.clone(),
+            up,
+        };
+        let _ = actor.send(msg).await;
+    }
+}
