@@ -423,7 +423,7 @@ EOF
 	dump=$(grep "received packets" /tmp/keepalived.data 2>/dev/null | tr '\n' ';')
 	json=$(python3 -c '
 import json, sys
-d = json.load(open("/tmp/keepalived.json"))
+d = json.load(open("/tmp/holdfast.json"))
 r = d["counters"]["received"]
 print(" ".join("%s=%d" % (k, r[k]) for k in ("bad_checksum", "bad_ttl", "version_mismatch", "truncated", "unknown_vrid", "bad_version")))
 ' 2>&1)
@@ -465,14 +465,15 @@ extra_json_dump() {
 	sleep 0.5
 	local n states=
 	for n in $M $B; do
-		rm -f /tmp/keepalived.json
+		rm -f /tmp/keepalived.json /tmp/holdfast.json
 		vl_kill "$n" RTMIN+2
 		sleep 0.3
 		if python3 -m json.tool /tmp/keepalived.json >/dev/null 2>&1; then
 			states="$states $(python3 -c '
 import json
 d = json.load(open("/tmp/keepalived.json"))
-i = d["instances"][0]
+assert isinstance(d, list), "keepalived writes a bare array"
+i = d[0]
 print("%s:%s:%d:%d:%d" % (i["data"]["iname"], i["data"]["state_name"], i["data"]["state"], i["data"]["effective_priority"], i["data"]["vrid"]))
 ')"
 		else

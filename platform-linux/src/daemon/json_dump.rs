@@ -1,7 +1,12 @@
-//! The JSON state dump: SIGRTMIN+2 writes [`JSON_PATH`] (`/tmp/keepalived.json`, keepalived's
-//! file for its `--json` dump), atomically (a temporary file renamed over it).
+//! The JSON state dump: SIGRTMIN+2 writes two files, each atomically (a temporary file renamed
+//! over it):
 //!
-//! Schema `holdfast-vrrp/1`, one object:
+//! * [`JSON_PATH`] (`/tmp/keepalived.json`) in keepalived's shape, so scripts written for
+//!   keepalived's `--json` dump read it unchanged: a bare array with one `{data, stats}` object
+//!   per instance (the elements of `instances` below). Not written when the VRRP actor did not
+//!   answer, so a reader never mistakes "no answer" for "no instances".
+//! * [`HOLDFAST_JSON_PATH`] (`/tmp/holdfast.json`), schema `holdfast-vrrp/1`, one object that
+//!   adds what keepalived's shape has no place for:
 //!
 //! ```text
 //! {
@@ -33,17 +38,28 @@
 //! }
 //! ```
 //!
-//! keepalived writes a bare array of the `instances` elements; `jq .instances` gives that shape.
 //! Received packets holdfast refuses are counted before the VRID is known (a bad checksum has
-//! no trustworthy VRID), so they are actor-wide counters, not per-instance stats.
+//! no trustworthy VRID), so they are actor-wide counters in the holdfast file, not per-instance
+//! stats in keepalived's.
 
 use holdfast_actors::vrrp::{RxProblem, VrrpSetup, VrrpStatus};
 use holdfast_core::vrrp::{State, Version};
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-/// keepalived's JSON dump file.
+/// keepalived's JSON dump file, in keepalived's shape.
 pub const JSON_PATH: &str = "/tmp/keepalived.json";
+/// holdfast's fuller dump (schema `holdfast-vrrp/1`), written by the same signal.
+pub const HOLDFAST_JSON_PATH: &str = "/tmp/holdfast.json";
+
+/// The two texts one signal writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// For [`JSON_PATH`]; `None` when the VRRP actor did not answer.
+    pub keepalived: Option<String>,
+    /// For [`HOLDFAST_JSON_PATH`].
+    pub holdfast: String,
+}
 /// The dump's signal is `SIGRTMIN + JSON_SIGNAL_OFFSET`, as keepalived's.
 pub const JSON_SIGNAL_OFFSET: i32 = 2;
 
@@ -76,8 +92,8 @@ fn problem_key(problem: RxProblem) -> &'static str {
     }
 }
 
-/// The dump for `setup` (what runs) and `status` (the actor's answer, if any).
-pub fn render(setup: Option<&VrrpSetup>, status: Option<&VrrpStatus>) -> String {
+/// The dumps for `setup` (what runs) and `status` (the actor's answer, if any).
+pub fn render(setup: Option<&VrrpSetup>, status: Option<&VrrpStatus>) -> Rendered {
     let instances = status.map(|status| {
         status
             .instances
@@ -147,6 +163,7 @@ pub fn render(setup: Option<&VrrpSetup>, status: Option<&VrrpStatus>) -> String 
             "received": received,
         })
     });
+    let keepalived = instances.as_ref().map(|list| pretty(&json!(list)));
     let dump = json!({
         "schema": "holdfast-vrrp/1",
         "holdfast": env!("CARGO_PKG_VERSION"),
@@ -154,7 +171,14 @@ pub fn render(setup: Option<&VrrpSetup>, status: Option<&VrrpStatus>) -> String 
         "instances": instances,
         "counters": counters,
     });
-    let mut text = serde_json::to_string_pretty(&dump).unwrap_or_default();
+    Rendered {
+        keepalived,
+        holdfast: pretty(&dump),
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -213,8 +237,8 @@ mod tests {
             }],
             counters,
         };
-        let text = render(Some(&setup()), Some(&status));
-        let v: Value = serde_json::from_str(&text).expect("valid JSON");
+        let rendered = render(Some(&setup()), Some(&status));
+        let v: Value = serde_json::from_str(&rendered.holdfast).expect("valid JSON");
         assert_eq!(v["schema"], "holdfast-vrrp/1");
         let i = &v["instances"][0];
         assert_eq!(i["data"]["iname"], "VI_1");
@@ -234,11 +258,29 @@ mod tests {
             v["counters"]["received"].as_object().map(Map::len),
             Some(RxProblem::COUNT)
         );
+        let keepalived: Value = serde_json::from_str(
+            rendered
+                .keepalived
+                .as_deref()
+                .expect("an answer gives a file"),
+        )
+        .expect("valid JSON");
+        assert_eq!(
+            keepalived.as_array().map(Vec::len),
+            Some(1),
+            "a bare array, as keepalived's"
+        );
+        assert_eq!(keepalived[0], v["instances"][0]);
     }
 
     #[test]
     fn no_answer_gives_nulls_not_an_error() {
-        let v: Value = serde_json::from_str(&render(Some(&setup()), None)).expect("valid JSON");
+        let rendered = render(Some(&setup()), None);
+        assert_eq!(
+            rendered.keepalived, None,
+            "no keepalived file without an answer"
+        );
+        let v: Value = serde_json::from_str(&rendered.holdfast).expect("valid JSON");
         assert!(v["instances"].is_null());
         assert!(v["counters"].is_null());
         assert_eq!(v["pid"], std::process::id());

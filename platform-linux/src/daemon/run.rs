@@ -165,11 +165,25 @@ pub async fn run(
                     Some(v) => v.branch.status().await,
                     None => None,
                 };
-                let text = json_dump::render(vrrp.as_ref().map(|v| &v.setup), status.as_ref());
-                let path = Path::new(json_dump::JSON_PATH);
-                match json_dump::write(path, &text) {
-                    Ok(()) => log.info(format_args!("state written to {}", path.display())),
-                    Err(e) => log.error(format_args!("cannot write {}: {e}", path.display())),
+                let dumps = json_dump::render(vrrp.as_ref().map(|v| &v.setup), status.as_ref());
+                let files = [
+                    (json_dump::JSON_PATH, dumps.keepalived),
+                    (json_dump::HOLDFAST_JSON_PATH, Some(dumps.holdfast)),
+                ];
+                for (path, text) in files {
+                    let path = Path::new(path);
+                    match text.map(|text| json_dump::write(path, &text)) {
+                        Some(Ok(())) => {
+                            log.info(format_args!("state written to {}", path.display()))
+                        }
+                        Some(Err(e)) => {
+                            log.error(format_args!("cannot write {}: {e}", path.display()))
+                        }
+                        None => log.warning(format_args!(
+                            "{} not written: the vrrp actor did not answer",
+                            path.display()
+                        )),
+                    }
                 }
             }
             Wake::Event(Ok(e)) => {
