@@ -8,6 +8,8 @@
     layer_facts.py version   the recipe's PV starts with Cargo.toml's workspace version
     layer_facts.py kmods     every =m option of the IPVS kernel fragment is a recommended
                              kernel-module-* package, and the other way round
+    layer_facts.py var NAME  prints the recipe's one value of NAME, whitespace collapsed (for
+                             tests that lay out what the recipe installs, tests/vm/vm-image.sh)
 
 Each prints what it compared and exits 1 on a mismatch.
 """
@@ -152,7 +154,14 @@ def check_kmods() -> bool:
 
 CHECKS = {"license": check_license, "msrv": check_msrv, "version": check_version, "kmods": check_kmods}
 
+def print_var(name: str) -> bool:
+    print(" ".join(one(assignments(RECIPE), name, RECIPE).split()))
+    return True
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "var":
+        sys.exit(0 if print_var(sys.argv[2]) else 1)
     if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
         print(f"usage: {sys.argv[0]} {{{'|'.join(CHECKS)}}}", file=sys.stderr)
         sys.exit(2)
