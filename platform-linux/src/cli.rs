@@ -13,6 +13,13 @@ use std::path::PathBuf;
 /// keepalived's default configuration file, which holdfast reads by default too.
 pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 
+/// `--watchdog-timeout` when not given: long enough for a TCG-emulated or heavily loaded board
+/// to keep up, short enough that a hung daemon is reset within seconds.
+pub const DEFAULT_WATCHDOG_TIMEOUT: u32 = 10;
+/// Largest `--watchdog-timeout` accepted (most watchdog hardware counts far less; the driver
+/// clamps and holdfast logs the timeout the driver really set).
+pub const MAX_WATCHDOG_TIMEOUT: u32 = 3600;
+
 /// Which subsystems run (`-P` VRRP only, `-C` checkers only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subsystems {
@@ -56,6 +63,13 @@ pub struct Options {
     pub checkers_pid_file: Option<PathBuf>,
     /// keepalived flags accepted for compatibility that change nothing in holdfast.
     pub ignored: Vec<String>,
+    /// `--console DEV` (holdfast's addition): serve the diagnostics console on this tty.
+    pub console: Option<PathBuf>,
+    /// `--watchdog DEV` (holdfast's addition): feed this hardware watchdog while every actor
+    /// is alive.
+    pub watchdog: Option<PathBuf>,
+    /// `--watchdog-timeout SECONDS`: the timeout set on the watchdog device.
+    pub watchdog_timeout: u32,
 }
 
 impl Default for Options {
@@ -76,11 +90,16 @@ impl Default for Options {
             vrrp_pid_file: None,
             checkers_pid_file: None,
             ignored: Vec::new(),
+            console: None,
+            watchdog: None,
+            watchdog_timeout: DEFAULT_WATCHDOG_TIMEOUT,
         }
     }
 }
 
 /// What the command line asks for.
+// Made once per process: a boxed `Options` would save nothing that matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Run(Options),
@@ -155,6 +174,15 @@ where
             | "dont-respawn" | "address-monitoring" | "core-dump" | "all" | "flush-log-file")) => {
                 opts.ignored.push(format!("--{l}"))
             }
+            Long("console") => opts.console = Some(parser.value()?.into()),
+            Long("watchdog") => opts.watchdog = Some(parser.value()?.into()),
+            Long("watchdog-timeout") => {
+                let value = parser.value()?.string()?;
+                match value.parse::<u32>() {
+                    Ok(n) if (1..=MAX_WATCHDOG_TIMEOUT).contains(&n) => opts.watchdog_timeout = n,
+                    _ => return Err(CliError(format!("--watchdog-timeout: '{value}' invalid, expected 1-{MAX_WATCHDOG_TIMEOUT} seconds"))),
+                }
+            }
             Short('M') | Long("core-dump-pattern") => {
                 let _ = parser.optional_value();
                 opts.ignored.push("-M".into());
@@ -206,6 +234,12 @@ Usage: holdfast [OPTION...]
   -c, --checkers_pid=FILE      checkers pid file
   -v, --version                print the version
   -h, --help                   print this help
+holdfast's own options, for small appliances without systemd:
+      --console=DEV            diagnostics console on the tty DEV (e.g. /dev/ttyS1, a pty):
+                               help, status, vrrp, ipvs, modules, checks, log [N], reload
+      --watchdog=DEV           feed the hardware watchdog DEV (e.g. /dev/watchdog) only while
+                               every actor is alive; a clean stop disarms it (magic close)
+      --watchdog-timeout=SECS  timeout set on the watchdog device (default 10)
 Accepted for keepalived compatibility and ignored: -B -G -X -V -I -R -a -m -M.
 ";
 
@@ -287,6 +321,26 @@ mod tests {
         assert!(err(&["-x"]).contains("SNMP"));
         assert!(err(&["--frobnicate"]).contains("--frobnicate"));
         assert!(err(&["-f"]).contains("missing argument"));
+    }
+
+    #[test]
+    fn appliance_options() {
+        let o = run(&[
+            "--console",
+            "/dev/ttyS1",
+            "--watchdog=/dev/watchdog",
+            "--watchdog-timeout",
+            "3",
+        ]);
+        assert_eq!(o.console, Some(PathBuf::from("/dev/ttyS1")));
+        assert_eq!(o.watchdog, Some(PathBuf::from("/dev/watchdog")));
+        assert_eq!(o.watchdog_timeout, 3);
+        assert_eq!(run(&[]).watchdog_timeout, DEFAULT_WATCHDOG_TIMEOUT);
+        let err = |a: &[&str]| parse(a.iter().copied()).unwrap_err().to_string();
+        assert!(err(&["--watchdog-timeout", "0"]).contains("expected 1-3600"));
+        assert!(err(&["--watchdog-timeout", "x"]).contains("expected 1-3600"));
+        assert!(err(&["--console"]).contains("missing argument"));
+        assert!(HELP.contains("--console=DEV") && HELP.contains("--watchdog-timeout=SECS"));
     }
 
     #[test]

@@ -78,6 +78,8 @@ pub enum ModuleState {
     Pending,
     /// The last attempt failed; `reason` says why and the loader retries with backoff.
     Failed,
+    /// Not loaded and not needed: a soft-dependency alternative another module already covers.
+    Skipped,
 }
 
 impl ModuleState {
@@ -87,6 +89,7 @@ impl ModuleState {
             ModuleState::Builtin => "builtin",
             ModuleState::Pending => "pending",
             ModuleState::Failed => "FAILED",
+            ModuleState::Skipped => "skipped",
         }
     }
 }

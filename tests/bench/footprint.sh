@@ -6,8 +6,8 @@
 #      ldd resolves for it;
 #   2. start-up time of a configuration test (`-t -f`) on a small sample, median of N runs;
 #   3. idle memory of the running daemon after IDLE_S seconds, RSS and PSS summed over every
-#      process of the daemon (keepalived runs a parent and a child per part): VRRP with one
-#      instance, and IPVS with one virtual server. Each line runs what the binary can run here and
+#      process of the daemon (keepalived runs a parent and a child per part): VRRP with 1 and with
+#      100 instances, and IPVS with 1 and with 10 virtual servers. Each line runs what the binary can run here and
 #      says n/a with the daemon's own reason otherwise (this machine's kernel has no IPVS, which
 #      keepalived treats as fatal and holdfast retries; holdfast's VRRP may not be built yet).
 # Runs in a network namespace with eth0. Only documentation addresses are used.
@@ -81,6 +81,26 @@ virtual_server 192.0.2.10 80 {
     }
 }
 EOF
+
+# VRRP only, 100 instances (VRIDs 1-100, one VIP each).
+{
+    printf 'global_defs {\n    router_id fp1\n}\n'
+    for i in $(seq 1 100); do
+        printf 'vrrp_instance VI_%d {\n    state BACKUP\n    interface eth0\n' "$i"
+        printf '    virtual_router_id %d\n    priority 100\n    advert_int 1\n' "$i"
+        printf '    virtual_ipaddress {\n        203.0.113.%d/24\n    }\n}\n' "$i"
+    done
+} >"$work/vrrp100.conf"
+
+# IPVS only, 10 virtual servers with two real servers each, no checker.
+{
+    printf 'global_defs {\n    router_id fp1\n}\n'
+    for i in $(seq 1 10); do
+        printf 'virtual_server 192.0.2.%d 80 {\n    lb_algo rr\n    lb_kind NAT\n' $((10 + i))
+        printf '    protocol TCP\n    real_server 198.51.100.%d 80 {\n        weight 1\n    }\n' "$i"
+        printf '    real_server 198.51.100.%d 80 {\n        weight 1\n    }\n}\n' $((100 + i))
+    done
+} >"$work/ipvs10.conf"
 
 # IPVS only: one virtual server, one real server, no checker.
 cat >"$work/ipvs.conf" <<'EOF'
@@ -179,5 +199,9 @@ idle() {
 ka_pids=(-p "$work/ka.pid" -r "$work/ka-vrrp.pid" -c "$work/ka-check.pid")
 idle "holdfast, VRRP (1 instance)" "$HOLDFAST" -n -l -f "$work/vrrp.conf" -p "$work/hf.pid"
 idle "keepalived -P, VRRP (1 instance)" "$KA" -n -l -P -f "$work/vrrp.conf" "${ka_pids[@]}"
+idle "holdfast, VRRP (100 instances)" "$HOLDFAST" -n -l -f "$work/vrrp100.conf" -p "$work/hf.pid"
+idle "keepalived -P, VRRP (100 instances)" "$KA" -n -l -P -f "$work/vrrp100.conf" "${ka_pids[@]}"
 idle "holdfast, IPVS (1 virtual server)" "$HOLDFAST" -n -l -f "$work/ipvs.conf" -p "$work/hf.pid"
 idle "keepalived -C, IPVS (1 virtual server)" "$KA" -n -l -C -f "$work/ipvs.conf" "${ka_pids[@]}"
+idle "holdfast, IPVS (10 virtual servers)" "$HOLDFAST" -n -l -f "$work/ipvs10.conf" -p "$work/hf.pid"
+idle "keepalived -C, IPVS (10 virtual servers)" "$KA" -n -l -C -f "$work/ipvs10.conf" "${ka_pids[@]}"

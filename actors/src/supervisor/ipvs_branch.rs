@@ -15,6 +15,7 @@
 //!   until it ends or [`IpvsParts::stop_timeout`] passes, then the loader is dropped.
 
 use super::event::{ChildName, SupervisorEvent};
+use super::liveness::Watch;
 use super::restart::{RestartPolicy, Restarts};
 use crate::gate::ModulesReady;
 use crate::ipvs::{self, IpvsActor, IpvsConfig, IpvsMsg, IpvsReport, ServiceStatus};
@@ -104,6 +105,7 @@ pub(super) struct Branch<K, F, C> {
     ipvs: Option<IpvsRun>,
     ipvs_restarts: Restarts,
     told_waiting: bool,
+    watch: Watch,
 }
 
 enum Wake {
@@ -118,13 +120,14 @@ where
     K: KernelModules + Clone + 'static,
     F: FnMut() -> Result<P, String>,
     P: Ipvs + 'static,
-    C: Clock + Clone + 'static,
+    C: Clock + Clone + Unpin + 'static,
 {
     pub(super) fn new(
         parts: IpvsParts<K, F, C>,
         executor: Rc<LocalExecutor<'static>>,
         events: Sender<SupervisorEvent>,
         wish: IpvsWish,
+        watch: Watch,
     ) -> Self {
         let policy = parts.restart;
         Branch {
@@ -140,6 +143,7 @@ where
             ipvs: None,
             ipvs_restarts: Restarts::new(policy),
             told_waiting: false,
+            watch,
         }
     }
 
@@ -226,7 +230,11 @@ where
             self.parts.loader,
             self.wish.needs.clone(),
         );
-        let task = self.executor.spawn(loader.run(inbox, updates_tx));
+        let task = self.executor.spawn(self.watch.watched(
+            ChildName::ModuleLoader,
+            self.parts.clock.clone(),
+            loader.run(inbox, updates_tx),
+        ));
         self.loader = Some(LoaderRun {
             inputs,
             updates,
@@ -329,7 +337,11 @@ where
             self.wish.config.clone(),
             reports_tx,
         );
-        let task = self.executor.spawn(actor.run(inbox_rx));
+        let task = self.executor.spawn(self.watch.watched(
+            ChildName::Ipvs,
+            self.parts.clock.clone(),
+            actor.run(inbox_rx),
+        ));
         self.ipvs = Some(IpvsRun {
             inbox,
             reports,

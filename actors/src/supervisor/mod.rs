@@ -23,13 +23,16 @@
 //! cannot be caught: the process-level restart (init's respawn, the watchdog) covers that.
 //!
 //! Restarts follow [`RestartPolicy`]: 1 s doubling to 60 s by default, from the minimum again
-//! after a child ran 60 s. [`Health`] folds the events into the per-child view the watchdog and
-//! the state dump read.
+//! after a child ran 60 s. [`Health`] folds the events into the per-child view the state dump
+//! reads. Every task the supervisor starts is [`Watched`]: [`Supervisor::watch`] gives the
+//! hardware watchdog a [`Watch`] that says, from any thread, whether one is hung (see
+//! [`liveness`]).
 
 mod child;
 mod event;
 mod health;
 mod ipvs_branch;
+pub mod liveness;
 mod restart;
 
 #[cfg(test)]
@@ -39,12 +42,14 @@ pub use child::{supervise, ChildResult};
 pub use event::{ChildName, Severity, SupervisorEvent};
 pub use health::{ChildHealth, Health};
 pub use ipvs_branch::{IpvsControl, IpvsParts, IpvsWish, CONTROL_CAPACITY, REPORT_CAPACITY};
+pub use liveness::{Stall, Watch, Watched};
 pub use restart::RestartPolicy;
 
 use crate::ports::clock::Clock;
 use crate::ports::ipvs::Ipvs;
 use crate::ports::kernel_modules::KernelModules;
 use async_channel::Sender;
+use holdfast_core::time::Duration;
 use ipvs_branch::Branch;
 use smol::{LocalExecutor, Task};
 use std::future::Future;
@@ -61,6 +66,7 @@ pub struct Supervisor<C> {
     policy: RestartPolicy,
     events: Sender<SupervisorEvent>,
     children: Vec<Task<()>>,
+    watch: Watch,
 }
 
 /// The running IPVS branch.
@@ -70,7 +76,7 @@ pub struct IpvsHandle {
     task: Task<()>,
 }
 
-impl<C: Clock + Clone + 'static> Supervisor<C> {
+impl<C: Clock + Clone + Unpin + 'static> Supervisor<C> {
     /// A supervisor spawning on `executor` and reporting to `events`.
     pub fn new(
         executor: Rc<LocalExecutor<'static>>,
@@ -84,7 +90,19 @@ impl<C: Clock + Clone + 'static> Supervisor<C> {
             policy,
             events,
             children: Vec::new(),
+            watch: Watch::new(),
         }
+    }
+
+    /// The liveness of every task this supervisor starts, and from now on a pulse task every
+    /// `pulse_every` that covers the rest of the executor (see [`liveness`]).
+    pub fn watch(&mut self, pulse_every: Duration) -> Watch {
+        let pulse = self
+            .watch
+            .clone()
+            .run_pulse(self.clock.clone(), pulse_every);
+        self.children.push(self.executor.spawn(pulse));
+        self.watch.clone()
     }
 
     /// Starts the IPVS branch (module loader, then the IPVS actor once the loader proves `ip_vs`
@@ -96,8 +114,18 @@ impl<C: Clock + Clone + 'static> Supervisor<C> {
         P: Ipvs + 'static,
     {
         let (control, inbox) = async_channel::bounded(CONTROL_CAPACITY);
-        let branch = Branch::new(parts, self.executor.clone(), self.events.clone(), wish);
-        let task = self.executor.spawn(branch.run(inbox));
+        let branch = Branch::new(
+            parts,
+            self.executor.clone(),
+            self.events.clone(),
+            wish,
+            self.watch.clone(),
+        );
+        let task = self.executor.spawn(self.watch.watched(
+            ChildName::Named("IPVS branch"),
+            self.clock.clone(),
+            branch.run(inbox),
+        ));
         IpvsHandle { control, task }
     }
 
@@ -109,12 +137,17 @@ impl<C: Clock + Clone + 'static> Supervisor<C> {
         F: FnMut() -> Fut + 'static,
         Fut: Future<Output = ChildResult> + 'static,
     {
-        let task = self.executor.spawn(supervise(
+        let child = supervise(
             ChildName::Named(name),
             self.clock.clone(),
             self.policy,
             self.events.clone(),
             start,
+        );
+        let task = self.executor.spawn(self.watch.watched(
+            ChildName::Named(name),
+            self.clock.clone(),
+            child,
         ));
         self.children.push(task);
     }

@@ -91,7 +91,8 @@ impl CheckerBranch {
         );
         let driver = Driver {
             executor: executor.clone(),
-            log: branch_log(options),
+            log: branch_log(options, log),
+            tap: log.tap().cloned(),
             link,
             wish: wish.clone(),
             ipvs: ipvs.configurer(),
@@ -143,6 +144,7 @@ struct Driver {
     queue: NotifyQueue,
     worker: Task<()>,
     failures: Receiver<VrrpEvent>,
+    tap: Option<super::appliance::Tap>,
 }
 
 enum Wake {
@@ -180,6 +182,9 @@ impl Driver {
                 }
                 Wake::Control(Ok(Control::Shutdown) | Err(_)) => return self.stop().await,
                 Wake::Event(Ok(event)) => {
+                    if let Some(tap) = &self.tap {
+                        tap.checker(&event);
+                    }
                     let out = self.link.on_event(&event);
                     let desired = self.take(out);
                     if let Some(table) = desired {
@@ -285,13 +290,18 @@ impl Driver {
     }
 }
 
-/// The branch's own log, to the same place as the daemon's (a `Log` is not shared).
-fn branch_log(options: &Options) -> Log {
-    if options.log_console {
+/// The branch's own log, to the same place as the daemon's (a `Log` is not shared), with the
+/// daemon log's console tap.
+fn branch_log(options: &Options, daemon: &Log) -> Log {
+    let mut log = if options.log_console {
         Log::console(options.log_detail)
     } else {
         Log::syslog(options.syslog_facility, options.log_detail)
+    };
+    if let Some(tap) = daemon.tap() {
+        log.set_tap(tap.clone());
     }
+    log
 }
 
 /// A warmup seed that differs between starts.

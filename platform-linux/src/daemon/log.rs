@@ -2,11 +2,19 @@
 //! `CLOCK_MONOTONIC` (seconds since boot, as the kernel log, so a serial console interleaves
 //! both); otherwise syslog over the `/dev/log` datagram socket with `-S`'s facility, falling back
 //! to stderr when there is no syslog (a VM, an early boot). Debug lines appear only with `-D`.
+//!
+//! Boot logging: when stderr is `/dev/null` (busybox `start-stop-daemon -b`, an inittab line with
+//! an id, or the daemon gone to the background), what would go to stderr goes to `/dev/console`,
+//! or to `/dev/kmsg` without a console (`holdfast_yocto::bootlog`), so it reaches the serial line.
+//! With `--console`, every line written also goes into the console's event ring ([`Tap`]).
 
+use super::appliance::Tap;
 use holdfast_actors::supervisor::Severity;
+use holdfast_yocto::bootlog::{BootLog, BootLogTarget, Stream};
 use std::fmt;
 use std::io::Write;
 use std::os::unix::net::UnixDatagram;
+use std::sync::{Mutex, PoisonError};
 
 /// Where syslog listens.
 pub const SYSLOG_SOCKET: &str = "/dev/log";
@@ -25,6 +33,18 @@ pub struct Log {
     sink: Sink,
     detail: bool,
     pid: u32,
+    /// Where stderr lines go instead when stderr is `/dev/null`; `None` while it is not.
+    boot: Option<Mutex<BootLog>>,
+    tap: Option<Tap>,
+}
+
+/// The boot log, when stderr leads nowhere.
+fn boot_log() -> Option<Mutex<BootLog>> {
+    let boot = BootLog::open_for(Stream::Stderr);
+    match boot.target() {
+        BootLogTarget::Stream(_) => None,
+        _ => Some(Mutex::new(boot)),
+    }
 }
 
 impl Log {
@@ -34,6 +54,8 @@ impl Log {
             sink: Sink::Console,
             detail,
             pid: std::process::id(),
+            boot: boot_log(),
+            tap: None,
         }
     }
 
@@ -47,21 +69,67 @@ impl Log {
                 sink: Sink::Syslog { socket, facility },
                 detail,
                 pid: std::process::id(),
+                boot: boot_log(),
+                tap: None,
             },
             Err(e) => {
                 let log = Log::console(detail);
                 log.line(
                     Severity::Warning,
-                    format_args!("syslog unavailable ({SYSLOG_SOCKET}: {e}); logging to stderr"),
+                    format_args!(
+                        "syslog unavailable ({SYSLOG_SOCKET}: {e}); logging to {}",
+                        log.fallback()
+                    ),
                 );
                 log
             }
         }
     }
 
-    /// The pid changes when the daemon forks into the background.
-    pub fn set_pid(&mut self, pid: u32) {
+    /// The pid changes when the daemon forks into the background, and stderr may then lead to
+    /// `/dev/null`: the boot log is chosen again.
+    pub fn forked(&mut self, pid: u32) {
         self.pid = pid;
+        self.boot = boot_log();
+    }
+
+    /// A second log to the same place (and the same tap), for another thread.
+    pub fn twin(&self) -> Log {
+        let sink = match &self.sink {
+            Sink::Console => Sink::Console,
+            Sink::Syslog { socket, facility } => match socket.try_clone() {
+                Ok(socket) => Sink::Syslog {
+                    socket,
+                    facility: *facility,
+                },
+                Err(_) => Sink::Console,
+            },
+        };
+        Log {
+            sink,
+            detail: self.detail,
+            pid: self.pid,
+            boot: boot_log(),
+            tap: self.tap.clone(),
+        }
+    }
+
+    /// Every line from now on also goes to `tap` (the console's event ring).
+    pub fn set_tap(&mut self, tap: Tap) {
+        self.tap = Some(tap);
+    }
+
+    /// The console tap, with `--console`.
+    pub fn tap(&self) -> Option<&Tap> {
+        self.tap.as_ref()
+    }
+
+    /// Where stderr lines go: `stderr`, `/dev/console` or `/dev/kmsg`.
+    pub fn fallback(&self) -> BootLogTarget {
+        match &self.boot {
+            Some(boot) => boot.lock().unwrap_or_else(PoisonError::into_inner).target(),
+            None => BootLogTarget::Stream(Stream::Stderr),
+        }
     }
 
     /// Whether `-D` is on.
@@ -75,18 +143,31 @@ impl Log {
         if severity == Severity::Debug && !self.detail {
             return;
         }
+        if let Some(tap) = &self.tap {
+            tap.line(severity, &message);
+        }
         match &self.sink {
-            Sink::Console => {
-                let line = console_line(monotonic_now(), severity, &message);
-                // One write per line, so lines from a respawned daemon never interleave.
-                let _ = std::io::stderr().write_all(line.as_bytes());
-            }
+            Sink::Console => self.stderr_line(severity, &message),
             Sink::Syslog { socket, facility } => {
                 let datagram = syslog_datagram(*facility, severity, self.pid, &message);
                 if socket.send(datagram.as_bytes()).is_err() {
-                    let line = console_line(monotonic_now(), severity, &message);
-                    let _ = std::io::stderr().write_all(line.as_bytes());
+                    self.stderr_line(severity, &message);
                 }
+            }
+        }
+    }
+
+    /// One line on stderr, or in the boot log when stderr is `/dev/null`.
+    fn stderr_line(&self, severity: Severity, message: &dyn fmt::Display) {
+        match &self.boot {
+            Some(boot) => boot
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .log(super::appliance::level(severity), format_args!("{message}")),
+            None => {
+                let line = console_line(monotonic_now(), severity, message);
+                // One write per line, so lines from a respawned daemon never interleave.
+                let _ = std::io::stderr().write_all(line.as_bytes());
             }
         }
     }
@@ -216,6 +297,8 @@ mod tests {
             },
             detail: false,
             pid: 9,
+            boot: None,
+            tap: None,
         };
         log.debug("hidden without -D");
         log.warning("module ip_vs_wrr missing");

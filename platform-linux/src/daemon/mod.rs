@@ -6,13 +6,19 @@
 //!
 //! A configuration the daemon cannot run ([`admit`]) is refused before anything starts: each
 //! reason is logged as `file:line: message` and the process exits 2 after
-//! [`REFUSAL_BACKOFF`], because init's respawn has no rate limit (FIELD-NOTES §7).
+//! [`REFUSAL_BACKOFF`], because init's respawn has no rate limit (FIELD-NOTES §7). Every other
+//! fatal exit (cannot go to the background, another daemon holds the pid file, signals cannot be
+//! caught) waits as long before exiting 1.
+//!
+//! The appliance runtime ([`appliance`]): `--console` and `--watchdog` start once the
+//! configuration is admitted and the daemon is in the background, and stop after it.
 //!
 //! Threads: the executor is this thread; smol's reactor adds its one `async-io` thread and the
 //! kernel-module port runs module loads on the `blocking` pool, capped at
 //! [`BLOCKING_THREADS`]. There is no global executor.
 
 pub mod admit;
+pub mod appliance;
 mod checker_branch;
 pub mod log;
 pub mod pidfile;
@@ -51,6 +57,9 @@ pub fn run(options: &Options) -> i32 {
     } else {
         Log::syslog(options.syslog_facility, options.log_detail)
     };
+    if let Some(tap) = appliance::tap(options) {
+        log.set_tap(tap);
+    }
     log.info(format_args!(
         "starting holdfast {} with {}",
         env!("CARGO_PKG_VERSION"),
@@ -81,6 +90,13 @@ pub fn run(options: &Options) -> i32 {
     for line in loaded.rendered_diagnostics() {
         log.warning(line);
     }
+    if let Some(tap) = log.tap() {
+        tap.configured(
+            &admitted.config,
+            admitted.vrrp.as_ref(),
+            admitted.ipvs.as_ref(),
+        );
+    }
     if options.dump_conf {
         // -d: the resolved configuration in the log, as the JSON `-t --dump-config json` prints.
         for line in crate::dump::to_json(&loaded.config, &loaded.sources).lines() {
@@ -91,9 +107,9 @@ pub fn run(options: &Options) -> i32 {
     if !options.foreground {
         if let Err(e) = sys::daemonize(options.log_console) {
             log.error(format_args!("cannot go to the background: {e}"));
-            return EXIT_FATAL;
+            return fatal_exit(&log, EXIT_FATAL);
         }
-        log.set_pid(std::process::id());
+        log.forked(std::process::id());
     }
     let _pid_files = match PidFiles::write(
         &pidfile::paths(options),
@@ -103,11 +119,28 @@ pub fn run(options: &Options) -> i32 {
         Ok(files) => files,
         Err(e) => {
             log.error(&e);
-            return EXIT_FATAL;
+            return fatal_exit(&log, EXIT_FATAL);
         }
     };
 
+    let console = appliance::start_console(options, &log);
     let executor = Rc::new(LocalExecutor::new());
     let main = run::run(executor.clone(), options, &log, admitted, quorum);
-    smol::block_on(executor.run(main))
+    let code = smol::block_on(executor.run(main));
+    appliance::stop_console(console, &log);
+    if code == 0 {
+        code
+    } else {
+        fatal_exit(&log, code)
+    }
+}
+
+/// Waits [`REFUSAL_BACKOFF`] before a fatal exit, so a respawning init does not spin.
+fn fatal_exit(log: &Log, code: i32) -> i32 {
+    log.error(format_args!(
+        "exiting with {code} in {} s",
+        REFUSAL_BACKOFF.as_secs()
+    ));
+    std::thread::sleep(REFUSAL_BACKOFF);
+    code
 }

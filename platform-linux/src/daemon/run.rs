@@ -21,6 +21,7 @@
 //! handler, read as a stream in this task, so no handler ever runs daemon code.
 
 use super::admit::{admit, Admitted};
+use super::appliance;
 use super::checker_branch::CheckerBranch;
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
@@ -85,7 +86,8 @@ pub async fn run(
     let mut supervisor =
         Supervisor::new(executor.clone(), clock, RestartPolicy::default(), events_tx);
     let (vrrp_events_tx, vrrp_events) = smol::channel::bounded(vrrp_branch::EVENT_CAPACITY);
-    let mut state = State::default();
+    let watchdog = appliance::start_watchdog(options, log, &mut supervisor, clock);
+    let mut state = State::with_tap(log.tap().cloned());
     log_quorum(log, &admitted.quorum_changes);
     let mut wish = admitted.ipvs;
     let mut ipvs: Option<IpvsHandle> = None;
@@ -139,7 +141,10 @@ pub async fn run(
                 log.line(e.severity(), &e);
                 state.observe(&e);
             }
-            Wake::Vrrp(e) => log.line(vrrp_branch::severity(&e), &e),
+            Wake::Vrrp(e) => {
+                log.line(vrrp_branch::severity(&e), &e);
+                state.observe_vrrp(&e);
+            }
             // The supervisor holds a sender until the end: not reached while it lives.
             Wake::Event(Err(_)) => events_open = false,
             Wake::Signal(Some(Ok(Signal::Term | Signal::Int))) => break,
@@ -151,9 +156,11 @@ pub async fn run(
                         for r in &reasons {
                             log.error(r);
                         }
+                        state.reload_refused(&reasons);
                         log.error("reload refused; the running configuration stays");
                     }
                     Ok(new) => {
+                        state.configured(&loaded.config, new.vrrp.as_ref(), new.ipvs.as_ref());
                         for line in loaded.rendered_diagnostics() {
                             log.warning(line);
                         }
@@ -254,6 +261,9 @@ pub async fn run(
     }
     while let Ok(e) = vrrp_events.try_recv() {
         log.line(vrrp_branch::severity(&e), &e);
+    }
+    if let Some(w) = watchdog {
+        w.stop(log);
     }
     log.info("stopped");
     0

@@ -1,9 +1,13 @@
 //! What the daemon knows about itself, folded from the supervisor's events, and its USR1 dump
 //! (`/tmp/keepalived.data`, keepalived's path): the children's health, the module loader's last
-//! report, each virtual service's status, and the desired table.
+//! report, each virtual service's status, and the desired table. With `--console`, everything it
+//! observes also goes to the console's [`Tap`].
 
+use super::appliance::Tap;
 use holdfast_actors::ipvs::{IpvsReport, ServiceStatus};
 use holdfast_actors::supervisor::{ChildHealth, Health, IpvsWish, SupervisorEvent};
+use holdfast_actors::vrrp::{VrrpEvent, VrrpSetup};
+use holdfast_core::config::model::Config;
 use holdfast_core::ipvs::ServiceKey;
 use holdfast_core::modules::LoadReport;
 use std::collections::BTreeMap;
@@ -20,12 +24,57 @@ pub struct State {
     pub modules: Option<LoadReport>,
     pub ipvs: Option<String>,
     pub services: BTreeMap<ServiceKey, ServiceStatus>,
+    /// The console's tap (`--console`).
+    pub tap: Option<Tap>,
 }
 
 impl State {
+    /// An empty view that also feeds `tap`.
+    pub fn with_tap(tap: Option<Tap>) -> Self {
+        State {
+            tap,
+            ..State::default()
+        }
+    }
+
+    /// A vrrp event (only the console folds these; the dump asks the actor).
+    pub fn observe_vrrp(&mut self, event: &VrrpEvent) {
+        if let Some(tap) = &self.tap {
+            tap.vrrp(event);
+        }
+    }
+
+    /// A reloaded configuration was admitted.
+    pub fn configured(
+        &mut self,
+        config: &Config,
+        vrrp: Option<&VrrpSetup>,
+        ipvs: Option<&IpvsWish>,
+    ) {
+        if let Some(tap) = &self.tap {
+            tap.configured(config, vrrp, ipvs);
+        }
+    }
+
+    /// A reload was refused for `reasons`.
+    pub fn reload_refused(&mut self, reasons: &[impl std::fmt::Display]) {
+        if let Some(tap) = &self.tap {
+            let first = reasons.first().map_or(String::new(), |r| r.to_string());
+            let more = reasons.len().saturating_sub(1);
+            if more > 0 {
+                tap.reload_refused(&format_args!("{first} (+{more} more)"));
+            } else {
+                tap.reload_refused(&first);
+            }
+        }
+    }
+
     /// Folds one event in.
     pub fn observe(&mut self, event: &SupervisorEvent) {
         self.health.observe(event);
+        if let Some(tap) = &self.tap {
+            tap.supervisor(event);
+        }
         match event {
             SupervisorEvent::Loader(report) => self.modules = Some(report.clone()),
             SupervisorEvent::Ipvs(report) => match report {

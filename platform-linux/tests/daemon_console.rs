@@ -1,0 +1,382 @@
+//! The real `holdfast` binary with `--console` on a pty pair, in a network namespace where its
+//! one VRRP instance becomes MASTER: the commands an engineer types (`help`, `status`, `vrrp`,
+//! `modules`, `log 5`, `reload`), an unknown command, an overlong line, and a terminal that never
+//! reads while the daemon keeps reloading (the daemon carries on; the console drops and counts).
+//! Skipped without root (fails under `CI=true`).
+
+use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(15);
+const PROMPT: &str = "holdfast> ";
+/// Reloads sent while the terminal does not read.
+const RELOADS: usize = 60;
+
+/// The engineer's terminal: the pty master, and everything read from it once reading starts.
+struct Terminal {
+    master: Arc<OwnedFd>,
+    slave: PathBuf,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Terminal {
+    fn open() -> Terminal {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let slave = ptsname(&master, Vec::new()).expect("ptsname");
+        Terminal {
+            master: Arc::new(master),
+            slave: PathBuf::from(slave.to_str().expect("pts path is UTF-8")),
+            seen: Arc::default(),
+        }
+    }
+
+    /// Starts the reader; until then nobody reads what the console writes.
+    fn start_reading(&self) {
+        let master = Arc::clone(&self.master);
+        let seen = Arc::clone(&self.seen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            // Ends with EIO once the daemon closes the slave side.
+            while let Ok(n @ 1..) = rustix::io::read(&*master, &mut buf) {
+                let mut seen = seen.lock().expect("lock");
+                seen.extend_from_slice(buf.get(..n).unwrap_or_default());
+            }
+        });
+    }
+
+    fn type_line(&self, line: &str) {
+        let bytes = format!("{line}\n");
+        let mut rest = bytes.as_bytes();
+        while !rest.is_empty() {
+            let n = rustix::io::write(&*self.master, rest).expect("write to pty master");
+            rest = rest.get(n..).unwrap_or_default();
+        }
+    }
+
+    /// Everything read so far, `\r` removed.
+    fn text(&self) -> String {
+        let seen = self.seen.lock().expect("lock");
+        String::from_utf8_lossy(&seen).replace('\r', "")
+    }
+
+    /// Waits until the output after byte `from` holds `needle`; returns it.
+    fn wait_for(&self, from: usize, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            let tail = text.get(from..).unwrap_or_default();
+            if tail.contains(needle) {
+                return tail.to_string();
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "no {needle:?} on the console within {WAIT:?}; got:\n{tail}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until nothing new arrives for `quiet`.
+    fn settle(&self, quiet: Duration) {
+        let start = Instant::now();
+        let mut len = self.text().len();
+        let mut since = Instant::now();
+        while since.elapsed() < quiet {
+            assert!(start.elapsed() < WAIT, "the console never went quiet");
+            std::thread::sleep(Duration::from_millis(50));
+            let now = self.text().len();
+            if now != len {
+                len = now;
+                since = Instant::now();
+            }
+        }
+    }
+
+    /// Types `line`; returns the answer between the echoed line and the next prompt.
+    fn command(&self, line: &str) -> String {
+        let from = self.text().len();
+        self.type_line(line);
+        let echoed = format!("{line}\n");
+        let start = Instant::now();
+        loop {
+            let tail = self.wait_for(from, &echoed);
+            let answer = tail
+                .split_once(echoed.as_str())
+                .map(|(_, a)| a.to_string())
+                .unwrap_or_default();
+            if let Some((answer, _)) = answer.split_once(PROMPT) {
+                return answer.to_string();
+            }
+            assert!(start.elapsed() < WAIT, "no prompt after {line:?}: {answer}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A namespace with a veth pair, removed on drop; the daemon is killed first.
+struct Netns {
+    name: String,
+    dir: PathBuf,
+    daemon: Option<Child>,
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        if let Some(mut d) = self.daemon.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("ip runs");
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `None` after printing why the test cannot run here; panics under `CI=true`.
+fn skip(reason: &str) -> Option<Netns> {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "cannot run the daemon console test under CI=true: {reason}"
+    );
+    eprintln!("skipped: {reason}");
+    None
+}
+
+fn netns() -> Option<Netns> {
+    if !rustix::process::geteuid().is_root() {
+        return skip("needs root for a network namespace and VRRP's raw socket");
+    }
+    if Command::new("ip").arg("-V").output().is_err() {
+        return skip("needs iproute2's `ip`");
+    }
+    let name = format!("hfcon{}", std::process::id());
+    let dir = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    ip(&["netns", "add", &name]);
+    let ns = Netns {
+        name,
+        dir,
+        daemon: None,
+    };
+    let n = ns.name.as_str();
+    ip(&["-n", n, "link", "set", "lo", "up"]);
+    ip(&[
+        "-n", n, "link", "add", "hfc0", "type", "veth", "peer", "name", "hfc1",
+    ]);
+    ip(&["-n", n, "addr", "add", "192.0.2.1/24", "dev", "hfc0"]);
+    ip(&["-n", n, "link", "set", "hfc0", "up"]);
+    ip(&["-n", n, "link", "set", "hfc1", "up"]);
+    Some(ns)
+}
+
+const CONFIG: &str = "
+global_defs {
+    router_id lb-console
+}
+vrrp_instance VI_1 {
+    interface hfc0
+    virtual_router_id 51
+    priority 150
+    version 3
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        weight 1
+    }
+}
+";
+
+fn log_text(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn wait_log(path: &Path, needle: &str, count: usize) -> String {
+    let start = Instant::now();
+    loop {
+        let text = log_text(path);
+        if text.matches(needle).count() >= count {
+            return text;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{count}x {needle:?} not in the daemon's log within {WAIT:?}:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn hup(pid: i32) {
+    let pid = rustix::process::Pid::from_raw(pid).expect("a pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::HUP).expect("SIGHUP");
+}
+
+#[test]
+fn the_daemon_console_answers_and_a_stuck_terminal_never_stops_the_daemon() {
+    let Some(mut ns) = netns() else { return };
+    let conf = ns.dir.join("keepalived.conf");
+    std::fs::write(&conf, CONFIG).expect("config");
+    let log = ns.dir.join("holdfast.log");
+    let term = Terminal::open();
+    let pid_file = |n: &str| ns.dir.join(n).to_string_lossy().into_owned();
+    let daemon = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns.name,
+            env!("CARGO_BIN_EXE_holdfast"),
+            "-n",
+            "-l",
+        ])
+        .arg("-f")
+        .arg(&conf)
+        .arg("--console")
+        .arg(&term.slave)
+        .args(["-p", &pid_file("k.pid"), "-r", &pid_file("v.pid")])
+        .args(["-c", &pid_file("c.pid")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("holdfast starts");
+    // `ip netns exec` execs holdfast: the child's pid is the daemon's.
+    let pid = i32::try_from(daemon.id()).expect("pid");
+    ns.daemon = Some(daemon);
+    wait_log(&log, "Entering MASTER STATE", 1);
+
+    // A terminal that never reads: 200 answers to `help` (~140 KiB) fill the pty, the console
+    // thread waits on it, and the reloads' events meanwhile overflow the live queue.
+    for _ in 0..200 {
+        term.type_line("help");
+    }
+    let started = Instant::now();
+    for _ in 0..RELOADS {
+        hup(pid);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    wait_log(&log, "configuration unchanged", 2);
+    // Signals sent 20 ms apart are not merged (a few may be, under load).
+    std::thread::sleep(Duration::from_millis(500));
+    let reloads = log_text(&log).matches("configuration unchanged").count();
+    let took = started.elapsed();
+    assert!(
+        reloads >= RELOADS / 2,
+        "only {reloads} of {RELOADS} reloads done while the console was stuck"
+    );
+    let vips = Command::new("ip")
+        .args(["-n", &ns.name, "addr", "show", "hfc0"])
+        .output()
+        .expect("ip addr");
+    assert!(
+        String::from_utf8_lossy(&vips.stdout).contains("192.0.2.100/24"),
+        "the VIP stays on the master while the console is stuck"
+    );
+    eprintln!("{reloads} reloads logged within {took:?} while the terminal did not read");
+
+    term.start_reading();
+    term.settle(Duration::from_millis(700));
+    let status = term.command("status");
+    let dropped: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("console  live events on, dropped "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no drop count in status:\n{status}"));
+    assert!(
+        dropped > 0,
+        "the stuck terminal must have cost live events:\n{status}"
+    );
+    eprintln!("live events dropped while the terminal did not read: {dropped}");
+    assert!(
+        status.contains("holdfast 0.1.0 router lb-console"),
+        "{status}"
+    );
+    assert!(
+        status.contains("VRRP     1 instances: 1 MASTER, 0 BACKUP, 0 FAULT, 0 INIT"),
+        "{status}"
+    );
+    assert!(status.contains("IPVS     1 virtual servers"), "{status}");
+
+    // Live events would interleave with the answers below.
+    assert_eq!(term.command("events off"), "live events off\n");
+    let help = term.command("help");
+    for command in [
+        "status", "vrrp", "ipvs", "modules", "checks", "log [N]", "reload",
+    ] {
+        assert!(help.contains(&format!("  {command} ")), "{command}: {help}");
+    }
+    let vrrp = term.command("vrrp");
+    assert!(
+        vrrp.contains("VI_1") && vrrp.contains("MASTER") && vrrp.contains("192.0.2.100/24"),
+        "{vrrp}"
+    );
+    let modules = term.command("modules");
+    let ip_vs = modules
+        .lines()
+        .find(|l| l.trim_start().starts_with("ip_vs "))
+        .unwrap_or_else(|| panic!("no ip_vs line:\n{modules}"));
+    assert!(
+        ["live", "builtin", "pending", "FAILED"]
+            .iter()
+            .any(|state| ip_vs.contains(state)),
+        "{ip_vs}"
+    );
+    let last = term.command("log 5");
+    assert_eq!(last.lines().count(), 6, "{last}");
+    assert!(last.contains("(5 shown, "), "{last}");
+    assert_eq!(
+        term.command("frobnicate"),
+        "error: unknown command 'frobnicate' (type 'help')\n"
+    );
+    assert_eq!(
+        term.command(&"x".repeat(300)),
+        "error: line longer than 128 bytes ignored (type 'help')\n"
+    );
+
+    // `reload` is SIGHUP: one more load.
+    let loads = |s: &str| -> u32 {
+        s.lines()
+            .find_map(|l| l.split("loads ").nth(1))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no load count:\n{s}"))
+    };
+    let before = loads(&term.command("status"));
+    assert!(term.command("reload").starts_with("reload requested"));
+    wait_log(&log, "configuration unchanged", reloads + 1);
+    let after = loads(&term.command("status"));
+    assert_eq!(after, before + 1);
+
+    let session: String = ["status", "vrrp", "modules", "log 5"]
+        .iter()
+        .map(|c| format!("{PROMPT}{c}\n{}", term.command(c)))
+        .collect();
+    eprintln!("--- console session ---\n{session}{PROMPT}");
+
+    let mut daemon = ns.daemon.take().expect("daemon");
+    let pid = rustix::process::Pid::from_raw(pid).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+    let status = daemon.wait().expect("wait");
+    assert!(status.success(), "holdfast exited with {status}");
+    assert!(log_text(&log).contains("holdfast: stopped"));
+}
