@@ -24,7 +24,11 @@
 # In both: no modprobe in the image and no kernel autoload (premise proved with the raw
 # GETFAMILY probe before holdfast starts); holdfast loads ip_vs and the scheduler itself; the
 # default configuration's virtual server is in `ipvsadm -Ln`; its VRRP instance becomes MASTER
-# on eth0 (a dummy interface standing in for the machine's NIC) and adds the VIP.
+# on eth0 (a dummy interface standing in for the machine's NIC) and adds the VIP; and holdfast
+# answers on its serial diagnostics console, `--console /dev/ttyS1`, set where an operator sets
+# it (DAEMON_ARGS in /etc/default/holdfast for a, the inittab line for b): the VM's ttyS2 is
+# joined to ttyS1 by this script (a null-modem cable made of two QEMU sockets), and the checks
+# type `status` and `modules` on ttyS2 and read the answers there.
 #
 # What is not the image: busybox init also stands in for sysvinit's init in (a) (rcS runs the
 # rc5.d links the way oe-core's busybox rcS does); /etc/init.d/vm-setup (rcS.d/S01) mounts
@@ -159,6 +163,9 @@ ip link add eth0 type dummy
 ip link set eth0 multicast on
 ip addr add 192.0.2.1/24 dev eth0
 ip link set eth0 up
+# The test's end of the null-modem cable to holdfast's console: raw, no echo (an echo would type
+# holdfast's own output back at it); the settings outlive this open.
+stty -F /dev/ttyS2 raw -echo
 if [ -e /etc/vm-syslog ]; then
 	syslogd -C128
 fi
@@ -170,6 +177,9 @@ ln -s ../init.d/vm-setup "$common/etc/rcS.d/S01vm-setup"
 chmod 0755 "$common/etc/init.d/rcS" "$common/etc/init.d/vm-setup"
 # A configuration holdfast refuses (a vrrp_instance without virtual_router_id), for (b).
 printf 'vrrp_instance VI_BAD {\n    interface eth0\n    priority 100\n}\n' >"$common/usr/lib/holdfast-vm/refused.conf"
+
+# The operator's setting for the diagnostics console on the second serial port.
+console_flag="--console /dev/ttyS1"
 
 # --- The checks, run inside the VM after init has started holdfast ----------------------------
 cat >"$common/usr/lib/holdfast-vm/vm-test" <<'TEST'
@@ -223,6 +233,41 @@ new_pid() { p=$(pid_of) && [ -n "$p" ] && [ "$p" != "$1" ]; }
 args_of() { tr '\0' ' ' <"/proc/$1/cmdline"; }
 ppid_of() { sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status"; }
 logged() { logread | grep -q "$1"; }
+# ask COMMAND PATTERN: types COMMAND at the far end of holdfast's console (ttyS2, joined to its
+# ttyS1 by the host) and waits up to 2 s for an answer matching the extended regex PATTERN.
+ask() {
+	before=$(wc -c </tmp/console.out)
+	printf '%s\n' "$1" >/dev/ttyS2
+	n=10
+	while ! tail -c +$((before + 1)) /tmp/console.out | tr -d '\r' | grep -Eq "$2"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+answered() { tr -d '\r' </tmp/console.out | grep -Eq "$1"; }
+console_checks() {
+	# The reader sets ttyS2 raw first: an echo would type holdfast's own output back at it.
+	{
+		stty raw -echo
+		exec cat
+	} </dev/ttyS2 >>/tmp/console.out 2>&1 &
+	reader=$!
+	sleep 0.5
+	: >/tmp/console.out
+	check "console: holdfast prompts on ttyS1" until_ok 10 ask 'events off' 'holdfast> '
+	check "console: status shows the router and VI_1 MASTER" \
+		until_ok 10 ask status 'VRRP     1 instances: 1 MASTER.*'
+	check "console: status lists VI_1 as MASTER on eth0" answered '^  VI_1 +MASTER +prio 100 +eth0'
+	check "console: status counts the virtual server" answered 'IPVS     1 virtual servers'
+	check "console: status names the router" answered 'router holdfast'
+	check "console: modules shows ip_vs loaded by holdfast" \
+		until_ok 5 ask modules '^  ip_vs +live +loaded by holdfast'
+	check "console: modules shows ip_vs_rr loaded by holdfast" answered '^  ip_vs_rr +live +loaded by holdfast'
+	check "console: an unknown command gets an error" until_ok 5 ask 'frobnicate' '^error: '
+	kill "$reader"
+	tr -d '\r' </tmp/console.out | sed "s/^/  console $v: /"
+}
 no_file() {
 	for f in "$@"; do [ ! -e "$f" ] || return 1; done
 }
@@ -246,8 +291,9 @@ if [ "$v" = a ]; then
 	need "rc5.d/S30holdfast started holdfast: /var/run/holdfast.pid names it" alive "$pid"
 	say "holdfast pid $pid: $(args_of "$pid")"
 	check "started as the init script starts it (-n -f the recipe's config path)" \
-		[ "$(args_of "$pid")" = "/usr/sbin/holdfast -n -f $conf " ]
+		[ "$(args_of "$pid")" = "/usr/sbin/holdfast -n -f $conf --console /dev/ttyS1 " ]
 	common_checks
+	console_checks
 	check "its log goes to syslog (logread)" until_ok 5 logged 'holdfast.*starting holdfast'
 	logread | grep holdfast | sed "s/^/  syslog $v: /"
 	out=$(/etc/init.d/holdfast status)
@@ -275,7 +321,10 @@ if [ "$v" = a ]; then
 	t=$(uptime_s)
 	/etc/init.d/holdfast stop
 	check "stop exits 0" [ $? = 0 ]
-	say "stop took $(awk -v a="$t" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s"
+	took=$(awk -v a="$t" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')
+	say "stop took $took s"
+	check "stop: holdfast ended on TERM before the script's STOP_TIMEOUT (no SIGKILL)" \
+		awk -v t="$took" 'BEGIN { exit !(t < 10) }'
 	check "stop: holdfast is gone" dead "$pid2"
 	check "stop: the pid file is removed" [ ! -e /var/run/holdfast.pid ]
 	check "stop: holdfast removed its virtual server" not_listed 'TCP  192.0.2.100:80'
@@ -298,6 +347,7 @@ else
 	check "its parent is init (pid 1)" [ "$(ppid_of "$pid")" = 1 ]
 	check "no init script or rc link started it" [ ! -e /var/run/holdfast.pid ]
 	common_checks
+	console_checks
 
 	# A crash: init held from respawning (TSTP) while what the dead holdfast left behind is
 	# cleared, so the service and VIP seen afterwards are the respawned holdfast's work.
@@ -350,6 +400,9 @@ chmod 0755 "$common/usr/lib/holdfast-vm/vm-test"
 root_a=$work/root-a
 cp -a "$common" "$root_a"
 touch "$root_a/etc/vm-syslog"
+sed -i "s|^DAEMON_ARGS=\"\"\$|DAEMON_ARGS=\"$console_flag\"|" "$root_a/etc/default/holdfast"
+check "a: /etc/default/holdfast sets DAEMON_ARGS=\"$console_flag\"" \
+    grep -qx "DAEMON_ARGS=\"$console_flag\"" "$root_a/etc/default/holdfast"
 # update-rc.d NAME PARAMS, as oe-core's update-rc.d class runs it at rootfs time.
 name=$(recipe_var INITSCRIPT_NAME)
 params=$(recipe_var INITSCRIPT_PARAMS)
@@ -389,11 +442,12 @@ if printf '%s\n' "$step" | grep -q '\${'; then
 fi
 printf 'bbfatal() { echo "bbfatal: $*" >&2; exit 1; }\n%s\nholdfast_inittab_respawn\n' "$step" >"$work/step.sh"
 sh "$work/step.sh"
+check "the class appended the holdfast respawn line" \
+    grep -qx '::respawn:/usr/sbin/holdfast -n -l -f /etc/keepalived/keepalived.conf' "$root_b/etc/inittab"
+sed -i "s|^\(::respawn:/usr/sbin/holdfast .*\)\$|\1 $console_flag|" "$root_b/etc/inittab"
 echo '::once:/usr/lib/holdfast-vm/vm-test b' >>"$root_b/etc/inittab"
 echo "image b /etc/inittab:"
 sed 's/^/  /' "$root_b/etc/inittab"
-check "the class appended the holdfast respawn line" \
-    grep -qx '::respawn:/usr/sbin/holdfast -n -l -f /etc/keepalived/keepalived.conf' "$root_b/etc/inittab"
 check "image b has no rc links for holdfast (update-rc.d does nothing under busybox init)" \
     [ -z "$(find "$root_b/etc" -name '[SK][0-9][0-9]holdfast')" ]
 
@@ -402,11 +456,43 @@ vm_rootfs_pack "$root_b" "$work/initrd-b"
 ls -la "$work/initrd-a" "$work/initrd-b"
 
 # --- Boot both -----------------------------------------------------------------------------
+# relay SOCKET SOCKET: joins two QEMU serial sockets (a null-modem cable) until QEMU closes them.
+relay() {
+    python3 - "$1" "$2" <<'PY'
+import os, select, socket, sys, time
+socks, deadline = [], time.time() + 60
+for path in sys.argv[1:]:
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(path)
+            socks.append(s)
+            break
+        except OSError:
+            s.close()
+            if time.time() > deadline:
+                sys.exit(f"relay: {path} never opened")
+            time.sleep(0.05)
+a, b = socks
+while True:
+    ready, _, _ = select.select([a, b], [], [], 300)
+    if not ready:
+        break
+    for s in ready:
+        data = s.recv(4096)
+        if not data:
+            sys.exit(0)
+        (b if s is a else a).sendall(data)
+PY
+}
 boot() { # VARIANT
-    local start=$SECONDS rc=0
-    vm_boot_image "$work/initrd-$1" "$work/log-$1" 240 || rc=$?
+    local start=$SECONDS rc=0 s1=$work/ttyS1-$1.sock s2=$work/ttyS2-$1.sock
+    relay "$s1" "$s2" &
+    vm_boot_image "$work/initrd-$1" "$work/log-$1" 240 \
+        -serial "unix:$s1,server=on,wait=off" -serial "unix:$s2,server=on,wait=off" || rc=$?
+    wait || true
     echo "image $1: boot and checks took $((SECONDS - start)) s (qemu status $rc)"
-    grep -E "^(VM|CHECK|  ipvsadm|  syslog)" "$work/log-$1" || true
+    grep -E "^(VM|CHECK|  ipvsadm|  syslog|  console)" "$work/log-$1" || true
     guest_ok=$(grep -c '^CHECK ok:' "$work/log-$1" || true)
     guest_fail=$(grep -c '^CHECK FAIL:' "$work/log-$1" || true)
     passed=$((passed + guest_ok))
@@ -414,10 +500,17 @@ boot() { # VARIANT
     check "$1: the guest ran every check" grep -q "^VM $1: CHECKS DONE" "$work/log-$1"
     check "$1: the guest reported checks" [ "$guest_ok" -gt 0 ]
 }
-boot a
-boot b
+# VM_IMAGE_VARIANTS="a" boots one image only (while working on it); the serial logs are kept
+# in target/vm-image/.
+variants=${VM_IMAGE_VARIANTS:-a b}
+mkdir -p target/vm-image
+for v in $variants; do
+    boot "$v"
+    cp "$work/log-$v" "target/vm-image/serial-$v.log"
+done
 
 # Image b: holdfast's own log is on the console (-l), with CLOCK_MONOTONIC stamps.
+case " $variants " in *" b "*) ;; *) echo "vm-image: $passed passed, $failed failed (image b not booted)"; exit $((failed > 0)) ;; esac
 check "b: holdfast's log is on the serial console" grep -q 'holdfast: starting holdfast' "$work/log-b"
 bad_at=$(sed -n 's/^VM b: refused configuration in place at \([0-9.]*\)$/\1/p' "$work/log-b")
 good_at=$(sed -n 's/^VM b: good configuration back at \([0-9.]*\)$/\1/p' "$work/log-b")
