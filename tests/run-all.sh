@@ -71,6 +71,7 @@ step "real kernel (QEMU): holdfast daemon cold boot" bash tests/vm/vm-cold-boot.
 step "real kernel (QEMU): hardware watchdog (i6300esb)" bash tests/vm/vm-watchdog.sh
 step "real kernel (QEMU): holdfast --watchdog (i6300esb): up while running, reset on SIGSTOP, none after TERM" bash tests/vm/vm-daemon-watchdog.sh
 step "real kernel (QEMU): holdfast --console on ttyS1 (modules shows the loader's work)" bash tests/vm/vm-console.sh
+step "real kernel (QEMU): image-shaped boot, holdfast started by init" bash tests/vm/vm-image.sh
 step "aarch64: static cross build, core+actors tests under qemu-aarch64" bash tests/cross/aarch64.sh
 step "Yocto layer checks" bash tests/meta/run.sh
 step "footprint against keepalived (printed)" bash tests/bench/footprint.sh

@@ -8,6 +8,13 @@
     layer_facts.py version   the recipe's PV starts with Cargo.toml's workspace version
     layer_facts.py kmods     every =m option of the IPVS kernel fragment is a recommended
                              kernel-module-* package, and the other way round
+    layer_facts.py readme    the bblayers.conf/local.conf lines in README.md's and the layer
+                             README's image-building sections parse as bitbake assignments (no
+                             comment after a value) and name what the layer has: the layer
+                             path, INIT_MANAGER values the image supports, the holdfast-ipvs
+                             feature the kernel bbappend tests, the image recipe bitbake builds
+    layer_facts.py var NAME  prints the recipe's one value of NAME, whitespace collapsed (for
+                             tests that lay out what the recipe installs, tests/vm/vm-image.sh)
 
 Each prints what it compared and exits 1 on a mismatch.
 """
@@ -23,6 +30,19 @@ LAYER = REPO / "meta-layer"
 RECIPE = LAYER / "recipes-daemons" / "holdfast" / "holdfast_git.bb"
 LAYER_CONF = LAYER / "conf" / "layer.conf"
 IPVS_CFG = LAYER / "recipes-kernel" / "linux" / "files" / "ipvs.cfg"
+KERNEL_APPEND = LAYER / "recipes-kernel" / "linux" / "linux-yocto_%.bbappend"
+# The README sections that tell a Yocto user which lines to add, by file and heading.
+README_SECTIONS = {
+    REPO / "README.md": "## Building the Yocto image",
+    LAYER / "README.md": "## Building the image",
+}
+# bitbake's own assignment syntax (ConfHandler): the value's closing quote ends the line.
+BB_ASSIGNMENT = re.compile(
+    r"""^(export\s+)?(?P<var>[A-Za-z0-9\-_+.${}/~:]+?)(\[[A-Za-z0-9\-_+.@/]+\])?\s*"""
+    r"""(:=|\?\?=|\?=|\+=|=\+|=\.|\.=|=)\s*(?P<q>['"])(?P<value>.*)(?P=q)$"""
+)
+# The init managers holdfast-image-minimal supports (its DESCRIPTION and features check).
+INIT_MANAGERS = {"sysvinit", "mdev-busybox"}
 
 # Rust shipped by each Yocto release (oe-core's meta/recipes-devtools/rust/rust_*.bb).
 RUST_BY_RELEASE = {
@@ -150,9 +170,86 @@ def check_kmods() -> bool:
     return ok
 
 
-CHECKS = {"license": check_license, "msrv": check_msrv, "version": check_version, "kmods": check_kmods}
+def readme_section(path: Path, heading: str) -> str | None:
+    text = path.read_text()
+    start = text.find("\n" + heading + "\n")
+    if start < 0:
+        return None
+    end = text.find("\n## ", start + len(heading) + 2)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def check_readme() -> bool:
+    ok = True
+    feature = re.search(r"contains\('DISTRO_FEATURES', '([^']+)'", KERNEL_APPEND.read_text())
+    for path, heading in README_SECTIONS.items():
+        name = path.relative_to(REPO)
+        section = readme_section(path, heading)
+        if section is None:
+            print(f"{name}: no '{heading}' section")
+            ok = False
+            continue
+        seen: dict[str, list[str]] = {}
+        commented_init: list[str] = []
+        for block in re.findall(r"\n```\n(.*?)\n```", section, re.S):
+            lines = block.splitlines()
+            if not any(BB_ASSIGNMENT.match(line) for line in lines):
+                continue  # a shell command block
+            for line in lines:
+                if not line.strip():
+                    continue
+                if line.startswith("#"):
+                    m = BB_ASSIGNMENT.match(line[1:])
+                    if m and m.group("var") == "INIT_MANAGER":
+                        commented_init.append(m.group("value"))
+                    continue
+                m = BB_ASSIGNMENT.match(line)
+                if not m:
+                    print(f"{name}: bitbake would not parse {line!r} (a comment must be a line of its own)")
+                    ok = False
+                    continue
+                seen.setdefault(m.group("var"), []).append(m.group("value"))
+        layers = seen.get("BBLAYERS", [])
+        if not any(v.strip().endswith("/meta-layer") for v in layers):
+            print(f"{name}: no BBLAYERS line adding .../meta-layer")
+            ok = False
+        inits = seen.get("INIT_MANAGER", [])
+        if len(inits) != 1 or any(v not in INIT_MANAGERS for v in inits + commented_init):
+            print(f"{name}: INIT_MANAGER lines {inits} (commented {commented_init}); "
+                  f"want one of {sorted(INIT_MANAGERS)}")
+            ok = False
+        features = seen.get("DISTRO_FEATURES:append", [])
+        if not feature or not any(v.startswith(" ") and feature.group(1) in v.split() for v in features):
+            print(f"{name}: DISTRO_FEATURES:append lines {features} do not add the kernel "
+                  f"bbappend's feature {feature.group(1) if feature else '(none found)'} with a leading space")
+            ok = False
+        for target in re.findall(r"(?:^|`)bitbake ([a-z0-9-]+)", section, re.M):
+            if not list(LAYER.glob(f"recipes-*/*/{target}.bb")):
+                print(f"{name}: 'bitbake {target}': the layer has no such recipe")
+                ok = False
+        if ok:
+            print(f"{name}: {sum(len(v) for v in seen.values())} assignments parse; BBLAYERS, "
+                  f"INIT_MANAGER {inits + commented_init}, DISTRO_FEATURES:append {features} agree with the layer")
+    return ok
+
+
+def print_var(name: str) -> bool:
+    print(" ".join(one(assignments(RECIPE), name, RECIPE).split()))
+    return True
+
+
+CHECKS = {
+    "license": check_license,
+    "msrv": check_msrv,
+    "version": check_version,
+    "kmods": check_kmods,
+    "readme": check_readme,
+}
+
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "var":
+        sys.exit(0 if print_var(sys.argv[2]) else 1)
     if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
         print(f"usage: {sys.argv[0]} {{{'|'.join(CHECKS)}}}", file=sys.stderr)
         sys.exit(2)

@@ -3,7 +3,8 @@
 # (platform-yocto/init/). bitbake and oe-core are in no package registry, so these are the
 # offline checks: generated crates include in sync, oelint-adv, shellcheck, the init script's
 # behaviour under busybox and dpkg start-stop-daemon, the inittab image class, license
-# checksums, MSRV against the layer's releases, version, kernel modules, and the default config.
+# checksums, MSRV against the layer's releases, version, kernel modules, the default config, and
+# the bblayers.conf/local.conf lines the READMEs give.
 #
 # One PASS/FAIL/SKIP line per check, details indented above it; the last line is
 # "N passed, M failed[, K skipped]". A check that lacks a tool skips outside CI and fails
@@ -52,6 +53,7 @@ check "MSRV within LAYERSERIES_COMPAT" python3 tests/meta/layer_facts.py msrv
 check "recipe PV matches Cargo.toml" python3 tests/meta/layer_facts.py version
 check "IPVS fragment and kernel-module RRECOMMENDS agree" python3 tests/meta/layer_facts.py kmods
 check "default config passes keepalived -t and holdfast -t" bash tests/meta/check-sample-config.sh
+check "README conf lines parse and match the layer" python3 tests/meta/layer_facts.py readme
 
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"

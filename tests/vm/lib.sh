@@ -89,3 +89,58 @@ vm_boot() {
     sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$log.raw" >"$log"
     return "$rc"
 }
+
+# --- Image-shaped root filesystems (tests/vm/vm-image.sh) -------------------------------------
+# These lay out a directory tree the way a root filesystem image has it (busybox as /sbin/init,
+# applet links in /bin, /sbin, /usr/bin, /usr/sbin) instead of putting a test script at /init.
+
+# vm_rootfs_busybox ROOT [APPLET...]: busybox at /bin/busybox with a link for every applet at
+# the place `busybox --list-full` names, except the APPLETs listed (e.g. modprobe, so that the
+# image has none), and the directories a running system needs.
+vm_rootfs_busybox() {
+    local root=$1 path skip
+    shift
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,var,lib}
+    ln -sfn ../run "$root/var/run"
+    cp /bin/busybox "$root/bin/busybox"
+    while read -r path; do
+        [ -n "$path" ] || continue
+        for skip in "$@" busybox; do
+            [ "$(basename "$path")" = "$skip" ] && continue 2
+        done
+        mkdir -p "$root/$(dirname "$path")"
+        ln -sfn /bin/busybox "$root/$path"
+    done < <(/bin/busybox --list-full)
+}
+
+# vm_rootfs_modules ROOT: the closure of VM_MODULES under ROOT/lib/modules/VM_RELEASE with
+# modules.dep and the other indexes made by depmod, as an image's kernel-module packages and
+# its rootfs depmod step leave them.
+vm_rootfs_modules() {
+    local root=$1 f dir=$1/lib/modules/$VM_RELEASE
+    mkdir -p "$dir"
+    while read -r f; do
+        mkdir -p "$dir/$(dirname "$f")"
+        cp "$VM_KERNEL_ROOT/lib/modules/$VM_RELEASE/$f" "$dir/$f"
+    done < <(vm_module_closure)
+    cp "$VM_KERNEL_ROOT/lib/modules/$VM_RELEASE/"modules.{order,builtin,builtin.modinfo} "$dir/" 2>/dev/null || true
+    depmod -b "$root" "$VM_RELEASE"
+}
+
+# vm_rootfs_pack ROOT OUT: a gzip newc cpio of ROOT (modes and symlinks kept) at OUT.
+vm_rootfs_pack() {
+    (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
+}
+
+# vm_boot_image INITRD LOG SECONDS [QEMU_ARG...]: like vm_boot, but the kernel starts
+# /sbin/init from the initramfs (rdinit=/sbin/init, as an image's init is started) and the
+# extra QEMU arguments are added (e.g. more serial ports). ttyS0 is the console, in LOG.
+vm_boot_image() {
+    local initrd=$1 log=$2 limit=$3 rc=0
+    shift 3
+    timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 1 -nographic -no-reboot \
+        -nic none -kernel "$VM_KERNEL" -initrd "$initrd" -serial mon:stdio "$@" \
+        -append 'console=ttyS0 rdinit=/sbin/init panic=-1 quiet' </dev/null >"$log.raw" 2>&1 || rc=$?
+    sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$log.raw" >"$log"
+    return "$rc"
+}
