@@ -248,6 +248,70 @@ fn interfaces_and_files() {
 }
 
 #[test]
+fn a_file_number_keepalived_ignores_keeps_the_last_value_with_one_note() {
+    // Weight 0: any non-zero number is Fault; weight 1: at or below -254 is Fault. A number
+    // outside i32::MIN..=i32::MAX + 1 changes neither (keepalived 2.2.7 `process_track_file`).
+    let file = |name: &str, path: &str, weight| TrackFile {
+        name: name.into(),
+        location: None,
+        file: path.into(),
+        weight,
+        weight_reverse: false,
+        init: None,
+    };
+    let plan = TrackPlan {
+        scripts: vec![],
+        interfaces: vec![],
+        files: vec![file("zero", "/run/zero", 0), file("one", "/run/one", 1)],
+        instances: vec![
+            InstanceTracking {
+                instance: "VI_0".into(),
+                lines: vec![line(TrackedSource::File(0), 0)],
+            },
+            InstanceTracking {
+                instance: "VI_1".into(),
+                lines: vec![line(TrackedSource::File(1), 1)],
+            },
+        ],
+    };
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_file("/run/zero", Some(0));
+    probe.set_file("/run/one", Some(5));
+    let (ntx, notes) = async_channel::bounded(16);
+    let mut rig = track_rig_noted(plan, probe, Some(ntx));
+    rig.probe.set_file("/run/zero", Some(4_294_967_296));
+    rig.probe.set_file("/run/one", Some(-99_999_999_999));
+    rig.run_until(3_500);
+    // The accepted bounds themselves are taken.
+    rig.probe.set_file("/run/one", Some(2_147_483_648));
+    rig.run_until(4_500);
+    rig.probe.set_file("/run/one", Some(i64::MIN));
+    rig.run_until(5_500);
+    let s = |t, i: &str, w, f| (t, i.to_string(), w, f, false);
+    assert_eq!(
+        seen(&mut rig),
+        vec![
+            s(0, "VI_0", 0, false),
+            s(0, "VI_1", 5, false),
+            // capped at 253
+            s(4_000, "VI_1", 253, false),
+        ]
+    );
+    let notes: Vec<String> = std::iter::from_fn(|| notes.try_recv().ok())
+        .map(|n| n.to_string())
+        .collect();
+    // One note per new number, not one per poll.
+    assert_eq!(
+        notes,
+        [
+            "Invalid number 4294967296 read from /run/zero - ignoring",
+            "Invalid number -99999999999 read from /run/one - ignoring",
+            "Invalid number -9223372036854775808 read from /run/one - ignoring",
+        ]
+    );
+}
+
+#[test]
 fn reload_keeps_unchanged_scripts_and_restarts_changed_ones() {
     let plan = |other_interval: u64| {
         let mut other = script("other", 1, 1, false);

@@ -30,7 +30,7 @@ mod track;
 pub use actor::{CheckerActor, CheckerCounters};
 pub use rng::WarmupRng;
 pub use scripted::{HttpBehaviour, NetBehaviour, ProbeCall, ScriptBehaviour, ScriptedProbe};
-pub use track::{TrackActor, TrackCounters};
+pub use track::{TrackActor, TrackCounters, TrackNote};
 
 /// Capacity of each actor's inbox: control messages only, so a few suffice.
 pub const INBOX_CAPACITY: usize = 8;

@@ -6,8 +6,9 @@
 //! from the previous start; a run that is still going when the next is due makes that one be
 //! skipped; each run may take `timeout` (0: the interval) before it is killed. `track_file`s are
 //! read at start and every [`FILE_POLL`] (keepalived uses inotify; a changed number is seen
-//! within one poll here). `init_file` (creating the file) is the daemon's job, before the actor
-//! starts.
+//! within one poll here); a number keepalived would not take (`track_file_accepts`) leaves the
+//! file's last value in place and gives one [`TrackNote`] per change of the text's number.
+//! `init_file` (creating the file) is the daemon's job, before the actor starts.
 //!
 //! The weight arithmetic is the core's (`holdfast_core::checker::evaluate`); this actor is its
 //! only caller, and the vrrp actor only takes the resulting per-instance status. A
@@ -21,11 +22,14 @@ use crate::ports::clock::Clock;
 use crate::ports::probe::{Probe, ScriptRun};
 use async_channel::{Receiver, Sender};
 use futures_lite::FutureExt;
-use holdfast_core::checker::{evaluate, ScriptHealth, ScriptState, Sources, TrackEvent, TrackPlan};
+use holdfast_core::checker::{
+    evaluate, track_file_accepts, ScriptHealth, ScriptState, Sources, TrackEvent, TrackPlan,
+};
 use holdfast_core::config::model::VrrpScript;
 use holdfast_core::time::{Duration, Instant};
 use holdfast_core::vrrp::TrackStatus;
 use smol::{LocalExecutor, Task};
+use std::fmt;
 use std::rc::Rc;
 
 /// How often `track_file`s are read again.
@@ -42,6 +46,24 @@ pub struct TrackCounters {
     pub events: u64,
 }
 
+/// Something the tracker reports that is not a status: a log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackNote {
+    /// A `track_file` held a number keepalived ignores; the file keeps its last value.
+    InvalidFileNumber { path: String, number: i64 },
+}
+
+impl fmt::Display for TrackNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // keepalived's words, so the two logs read alike.
+            TrackNote::InvalidFileNumber { path, number } => {
+                write!(f, "Invalid number {number} read from {path} - ignoring")
+            }
+        }
+    }
+}
+
 struct Script {
     /// Stable across reloads: a result is matched to its script by id, never by position.
     id: u64,
@@ -56,10 +78,13 @@ pub struct TrackActor<P: Probe + 'static, C: Clock + Clone + 'static> {
     port: Rc<P>,
     clock: C,
     events: Sender<TrackEvent>,
+    notes: Option<Sender<TrackNote>>,
     plan: TrackPlan,
     scripts: Vec<Script>,
     interfaces: Vec<Option<bool>>,
     files: Vec<i64>,
+    /// The number each file's text held at the last read, taken or not (a note per change).
+    read: Vec<i64>,
     next_file_poll: Instant,
     sent: Vec<Option<(TrackStatus, bool)>>,
     next_id: u64,
@@ -79,14 +104,22 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             port: Rc::new(port),
             clock,
             events,
+            notes: None,
             interfaces: vec![None; plan.interfaces.len()],
             files: vec![0; plan.files.len()],
+            read: vec![0; plan.files.len()],
             sent: vec![None; plan.instances.len()],
             scripts,
             next_file_poll: now,
             plan,
             counters: TrackCounters::default(),
         }
+    }
+
+    /// Sends [`TrackNote`]s to `notes`; a full channel loses the note, never delaying tracking.
+    pub fn with_notes(mut self, notes: Sender<TrackNote>) -> Self {
+        self.notes = Some(notes);
+        self
     }
 
     /// Runs until [`TrackMsg::Shutdown`], until every sender of `inbox` is gone, or until the
@@ -214,6 +247,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             .collect();
         self.interfaces = interfaces;
         self.files = vec![0; plan.files.len()];
+        self.read = vec![0; plan.files.len()];
         self.sent = vec![None; plan.instances.len()];
         self.plan = plan;
     }
@@ -264,12 +298,30 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
         }
     }
 
-    /// Reads every file; true when a value changed.
+    /// Reads every file; true when a value changed. A missing file reads as 0; a number
+    /// keepalived ignores keeps the last value.
     async fn poll_files(&mut self) -> bool {
         self.next_file_poll = self.clock.now() + FILE_POLL;
         let mut changed = false;
-        for (file, value) in self.plan.files.iter().zip(self.files.iter_mut()) {
+        let files = self
+            .plan
+            .files
+            .iter()
+            .zip(&mut self.files)
+            .zip(&mut self.read);
+        for ((file, value), read) in files {
             let v = self.port.read_number(&file.file).await.unwrap_or(0);
+            let fresh = *read != v;
+            *read = v;
+            if !track_file_accepts(v) {
+                if let (true, Some(notes)) = (fresh, &self.notes) {
+                    let _ = notes.try_send(TrackNote::InvalidFileNumber {
+                        path: file.file.clone(),
+                        number: v,
+                    });
+                }
+                continue;
+            }
             if *value != v {
                 *value = v;
                 changed = true;

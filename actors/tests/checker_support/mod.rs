@@ -6,7 +6,7 @@
 use async_channel::{Receiver, Sender};
 use holdfast_actors::checker::{
     CheckerActor, CheckerCounters, CheckerMsg, ScriptedProbe, TrackActor, TrackCounters, TrackMsg,
-    WarmupRng,
+    TrackNote, WarmupRng,
 };
 use holdfast_actors::ports::clock::{Clock, FakeClock};
 use holdfast_core::checker::{
@@ -127,11 +127,23 @@ pub fn track_rig(
     plan: TrackPlan,
     probe: ScriptedProbe,
 ) -> Rig<TrackEvent, TrackMsg, TrackCounters> {
+    track_rig_noted(plan, probe, None)
+}
+
+/// [`track_rig`], with the actor's notes going to `notes`.
+pub fn track_rig_noted(
+    plan: TrackPlan,
+    probe: ScriptedProbe,
+    notes: Option<Sender<TrackNote>>,
+) -> Rig<TrackEvent, TrackMsg, TrackCounters> {
     let ex = LocalExecutor::new();
     let clock = FakeClock::new();
     let (etx, erx) = async_channel::bounded(1024);
     let (itx, irx) = async_channel::bounded(8);
-    let actor = TrackActor::new(plan, probe.clone(), clock.clone(), etx);
+    let mut actor = TrackActor::new(plan, probe.clone(), clock.clone(), etx);
+    if let Some(notes) = notes {
+        actor = actor.with_notes(notes);
+    }
     let task = ex.spawn(actor.run(irx));
     let mut rig = Rig {
         ex,

@@ -8,7 +8,9 @@
 //!  reload / shutdown ──TrackMsg (bounded, INBOX_CAPACITY)──────────┴─▶ TrackActor
 //!                                                                        │ TrackEvent (bounded)
 //!                        remembered per instance (TrackSink) ◀───────────┤
-//!                        VrrpMsg::Track ──▶ vrrp actor inbox ◀───────────┘
+//!                        VrrpMsg::Track ──▶ vrrp actor inbox ◀───────────┤
+//!                        TrackNote (a track_file number keepalived ignores) ┘
+//!                        ──▶ the vrrp branch's events, one log line each
 //! ```
 //!
 //! One run of the child opens a netlink connection, subscribes to link events first and then
@@ -24,7 +26,7 @@ use crate::clock::MonotonicClock;
 use crate::net::LinuxLinks;
 use crate::probe::LinuxProbe;
 use futures_lite::future;
-use holdfast_actors::checker::{TrackActor, TrackMsg, EVENT_CAPACITY, INBOX_CAPACITY};
+use holdfast_actors::checker::{TrackActor, TrackMsg, TrackNote, EVENT_CAPACITY, INBOX_CAPACITY};
 use holdfast_actors::ports::vrrp_net::{LinkEvent, LinkEvents, Links};
 use holdfast_actors::supervisor::{ChildResult, Supervisor};
 use holdfast_actors::vrrp::{Op, VrrpEvent, VrrpMsg};
@@ -44,7 +46,7 @@ pub const CHILD: &str = "track";
 pub struct TrackSink {
     pub vrrp: Sender<VrrpMsg>,
     pub known: Rc<RefCell<BTreeMap<String, TrackEvent>>>,
-    /// The vrrp branch's event channel, for `init_file` failures.
+    /// The vrrp branch's event channel, for `init_file` failures and the tracker's notes.
     pub events: Sender<VrrpEvent>,
 }
 
@@ -134,9 +136,13 @@ fn init_files(files: &[TrackFile], before: &[TrackFile], events: &Sender<VrrpEve
 }
 
 fn report(events: &Sender<VrrpEvent>, error: String) {
+    report_as(events, Op::InitTrackFile, error);
+}
+
+fn report_as(events: &Sender<VrrpEvent>, op: Op, error: String) {
     // A full channel loses the line, as for the vrrp actor's own events.
     let _ = events.try_send(VrrpEvent::Error {
-        op: Op::InitTrackFile,
+        op,
         instance: None,
         error,
     });
@@ -154,8 +160,9 @@ async fn run_once(
     let mut link_events = links.subscribe().map_err(|e| format!("link events: {e}"))?;
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
     let (actor_tx, actor_rx) = smol::channel::bounded(INBOX_CAPACITY);
+    let (notes_tx, notes) = smol::channel::bounded(NOTE_CAPACITY);
     let mut interfaces = plan.interfaces.clone();
-    let actor = TrackActor::new(plan, probe, clock, events_tx);
+    let actor = TrackActor::new(plan, probe, clock, events_tx).with_notes(notes_tx);
     let pump = async {
         send_states(&links, &interfaces, &actor_tx).await;
         let mut inbox_open = true;
@@ -169,8 +176,16 @@ async fn run_once(
             };
             let link = async { Pump::Link(link_events.next().await.ok()) };
             let event = async { Pump::Event(events.recv().await.ok()) };
-            match future::or(event, future::or(msg, link)).await {
+            let note = async {
+                match notes.recv().await {
+                    Ok(n) => Pump::Note(n),
+                    // Gone with the actor, whose end the event channel reports.
+                    Err(_) => future::pending().await,
+                }
+            };
+            match future::or(event, future::or(note, future::or(msg, link))).await {
                 Pump::Event(Some(e)) => sink.publish(e).await,
+                Pump::Note(note) => report_as(&sink.events, Op::ReadTrackFile, note.to_string()),
                 // The actor ended (told to stop): the run ends with it.
                 Pump::Event(None) => return Ok(()),
                 Pump::Msg(Some(TrackMsg::Reload(plan))) => {
@@ -232,7 +247,11 @@ async fn run_once(
     future::or(work, netlink).await
 }
 
+/// Notes waiting for the pump; the actor drops a note when full, never waits.
+const NOTE_CAPACITY: usize = 8;
+
 enum Pump {
+    Note(TrackNote),
     Msg(Option<TrackMsg>),
     Link(Option<LinkEvent>),
     Event(Option<TrackEvent>),
