@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
         completed += 1;
         if let LineEvent::Line(line) = event {
             assert!(line.len() <= LINE_MAX, "line longer than LINE_MAX");
-            assert!(!line.chars().any(char::is_control), "control character in a line");
+            assert!(
+                !line.chars().any(char::is_control),
+                "control character in a line"
+            );
             match parse_command(line) {
                 Ok(Some(Command::Log(n))) => assert!(n > 0, "log 0 parsed"),
                 Ok(_) => {}
@@ -56,5 +59,8 @@ fuzz_target!(|data: &[u8]| {
         .filter(|w| *w == PROMPT.as_bytes())
         .count();
     // Event text may itself contain the prompt's characters, so at least one per line.
-    assert!(prompts >= completed, "{prompts} prompts for {completed} lines");
+    assert!(
+        prompts >= completed,
+        "{prompts} prompts for {completed} lines"
+    );
 });
