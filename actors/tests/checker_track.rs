@@ -6,7 +6,9 @@ mod checker_support;
 
 use checker_support::*;
 use holdfast_actors::checker::{ProbeCall, ScriptBehaviour, TrackMsg};
-use holdfast_core::checker::{InstanceTracking, ScriptExit, TrackLine, TrackPlan, TrackedSource};
+use holdfast_core::checker::{
+    InstanceTracking, ScriptExit, ScriptHealth, TrackLine, TrackPlan, TrackedSource,
+};
 use holdfast_core::config::model::{Command, TrackFile, VrrpScript};
 use holdfast_core::time::Duration;
 
@@ -278,7 +280,7 @@ fn a_file_number_keepalived_ignores_keeps_the_last_value_with_one_note() {
     probe.set_file("/run/zero", Some(0));
     probe.set_file("/run/one", Some(5));
     let (ntx, notes) = async_channel::bounded(16);
-    let mut rig = track_rig_noted(plan, probe, Some(ntx));
+    let mut rig = track_rig_with(plan, probe, |a| a.with_notes(ntx));
     rig.probe.set_file("/run/zero", Some(4_294_967_296));
     rig.probe.set_file("/run/one", Some(-99_999_999_999));
     rig.run_until(3_500);
@@ -309,6 +311,51 @@ fn a_file_number_keepalived_ignores_keeps_the_last_value_with_one_note() {
             "Invalid number -9223372036854775808 read from /run/one - ignoring",
         ]
     );
+}
+
+#[test]
+fn a_restarted_tracker_resumes_its_scripts_from_the_last_noted_states() {
+    let plan = TrackPlan {
+        scripts: vec![script("chk", 2, 2, false)],
+        interfaces: vec![],
+        files: vec![],
+        instances: vec![InstanceTracking {
+            instance: "VI_1".into(),
+            lines: vec![line(TrackedSource::Script(0), -50)],
+        }],
+    };
+    // First run: the script fails at 0 s (down at once from its initial state) and 2 s.
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_script("/bin/chk", exit(1));
+    let (ntx, notes) = async_channel::bounded(16);
+    let mut rig = track_rig_with(plan.clone(), probe, |a| a.with_notes(ntx));
+    rig.run_until(2_500);
+    let s = |t, w| (t, "VI_1".to_string(), w, false, false);
+    assert_eq!(seen(&mut rig), vec![s(0, 0), s(0, -50)]);
+    let states = std::iter::from_fn(|| notes.try_recv().ok())
+        .filter_map(|n| match n {
+            holdfast_actors::checker::TrackNote::Scripts(s) => Some(s),
+            _ => None,
+        })
+        .last()
+        .expect("a Scripts note");
+    assert_eq!(
+        states
+            .iter()
+            .map(|(c, s)| (c.name.as_str(), s.health()))
+            .collect::<Vec<_>>(),
+        [("chk", ScriptHealth::Down)]
+    );
+    drop(rig);
+
+    // Second run after a failure: the script succeeds now, but rise 2 needs two successes.
+    // From the initial state one success would be up at once (and the instance back at +0
+    // before the script ever passed twice).
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_script("/bin/chk", exit(0));
+    let mut rig = track_rig_with(plan, probe, |a| a.resume(&states));
+    rig.run_until(2_500);
+    assert_eq!(seen(&mut rig), vec![s(0, -50), s(2_000, 0)]);
 }
 
 #[test]

@@ -15,6 +15,11 @@
 //! [`TrackMsg::Reload`] keeps the state, schedule and running process of every script whose
 //! definition did not change (a reload does not reset rise/fall counters), and the known state of
 //! every interface still tracked.
+//!
+//! With [`TrackActor::with_notes`], every result also sends the scripts' states
+//! ([`TrackNote::Scripts`]); a tracker started again after a failure takes them back with
+//! [`TrackActor::resume`], so a restart does not reset rise/fall counters either (a failed script
+//! would otherwise count as up again until its next run and `fall` failures).
 
 use super::run::run_script;
 use super::TrackMsg;
@@ -30,6 +35,7 @@ use holdfast_core::time::{Duration, Instant};
 use holdfast_core::vrrp::TrackStatus;
 use smol::{LocalExecutor, Task};
 use std::fmt;
+use std::fmt::Write as _;
 use std::rc::Rc;
 
 /// How often `track_file`s are read again.
@@ -46,11 +52,15 @@ pub struct TrackCounters {
     pub events: u64,
 }
 
-/// Something the tracker reports that is not a status: a log line.
+/// What the tracker reports besides statuses: log lines, and the scripts' states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrackNote {
-    /// A `track_file` held a number keepalived ignores; the file keeps its last value.
+    /// A `track_file` held a number keepalived ignores; the file keeps its last value. Dropped
+    /// when the notes channel is full.
     InvalidFileNumber { path: String, number: i64 },
+    /// Every script's definition and state, after results changed them or a reload; for
+    /// [`TrackActor::resume`]. Never dropped: the actor waits for room.
+    Scripts(Vec<(VrrpScript, ScriptState)>),
 }
 
 impl fmt::Display for TrackNote {
@@ -59,6 +69,13 @@ impl fmt::Display for TrackNote {
             // keepalived's words, so the two logs read alike.
             TrackNote::InvalidFileNumber { path, number } => {
                 write!(f, "Invalid number {number} read from {path} - ignoring")
+            }
+            TrackNote::Scripts(scripts) => {
+                let mut line = String::from("script states:");
+                for (conf, state) in scripts {
+                    let _ = write!(line, " {} {:?}", conf.name, state.health());
+                }
+                f.write_str(&line)
             }
         }
     }
@@ -122,6 +139,17 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
         self
     }
 
+    /// Starts each script whose definition is in `states` (a [`TrackNote::Scripts`] of an
+    /// earlier run) from that state instead of its initial one; each still runs at once.
+    pub fn resume(mut self, states: &[(VrrpScript, ScriptState)]) -> Self {
+        for (script, conf) in self.scripts.iter_mut().zip(&self.plan.scripts) {
+            if let Some((_, state)) = states.iter().find(|(c, _)| same_script(c, conf)) {
+                script.state = *state;
+            }
+        }
+        self
+    }
+
     /// Runs until [`TrackMsg::Shutdown`], until every sender of `inbox` is gone, or until the
     /// event receiver is gone.
     pub async fn run(mut self, inbox: Receiver<TrackMsg>) -> TrackCounters {
@@ -176,6 +204,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                 }
                 Wake::Msg(Some(TrackMsg::Reload(plan))) => {
                     self.reload(*plan);
+                    self.note_scripts().await;
                     self.poll_files().await;
                     if !self.publish(true).await {
                         return;
@@ -195,6 +224,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                     while let Ok((i, ok)) = done_rx.try_recv() {
                         changed |= self.handle_done(i, ok);
                     }
+                    self.note_scripts().await;
                     changed
                 }
                 Wake::Timer => {
@@ -296,6 +326,20 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             }
             None => false,
         }
+    }
+
+    /// Sends the scripts' states to the notes, if any.
+    async fn note_scripts(&self) {
+        let Some(notes) = &self.notes else { return };
+        let states = self
+            .plan
+            .scripts
+            .iter()
+            .zip(&self.scripts)
+            .map(|(conf, s)| (conf.clone(), s.state))
+            .collect();
+        // Gone only when the daemon stops the run.
+        let _ = notes.send(TrackNote::Scripts(states)).await;
     }
 
     /// Reads every file; true when a value changed. A missing file reads as 0; a number

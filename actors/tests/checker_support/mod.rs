@@ -6,7 +6,7 @@
 use async_channel::{Receiver, Sender};
 use holdfast_actors::checker::{
     CheckerActor, CheckerCounters, CheckerMsg, ScriptedProbe, TrackActor, TrackCounters, TrackMsg,
-    TrackNote, WarmupRng,
+    WarmupRng,
 };
 use holdfast_actors::ports::clock::{Clock, FakeClock};
 use holdfast_core::checker::{
@@ -127,23 +127,20 @@ pub fn track_rig(
     plan: TrackPlan,
     probe: ScriptedProbe,
 ) -> Rig<TrackEvent, TrackMsg, TrackCounters> {
-    track_rig_noted(plan, probe, None)
+    track_rig_with(plan, probe, |actor| actor)
 }
 
-/// [`track_rig`], with the actor's notes going to `notes`.
-pub fn track_rig_noted(
+/// [`track_rig`], with the actor set up further by `configure` (notes, resumed states).
+pub fn track_rig_with(
     plan: TrackPlan,
     probe: ScriptedProbe,
-    notes: Option<Sender<TrackNote>>,
+    configure: impl FnOnce(TrackActor<ScriptedProbe, FakeClock>) -> TrackActor<ScriptedProbe, FakeClock>,
 ) -> Rig<TrackEvent, TrackMsg, TrackCounters> {
     let ex = LocalExecutor::new();
     let clock = FakeClock::new();
     let (etx, erx) = async_channel::bounded(1024);
     let (itx, irx) = async_channel::bounded(8);
-    let mut actor = TrackActor::new(plan, probe.clone(), clock.clone(), etx);
-    if let Some(notes) = notes {
-        actor = actor.with_notes(notes);
-    }
+    let actor = configure(TrackActor::new(plan, probe.clone(), clock.clone(), etx));
     let task = ex.spawn(actor.run(irx));
     let mut rig = Rig {
         ex,

@@ -17,7 +17,9 @@
 //! looks up every tracked interface (a missing one is down, as in keepalived), and drives in one
 //! future the connection, the actor and the pump between them. The run ends `Ok` when told to
 //! stop and fails (restarted by the supervisor after its backoff) when netlink fails. A restarted
-//! run starts from the latest reloaded plan; scripts then start from their initial state.
+//! run starts from the latest reloaded plan, and each script from the last state the previous
+//! run reported (`TrackNote::Scripts`, kept in [`TrackBranch`]): a restart, like a reload, does
+//! not reset rise/fall counters, so a failed script does not count as up again meanwhile.
 //!
 //! `init_file` is done here, when the branch starts and for each `track_file` a reload adds
 //! (keepalived: create when missing; with `overwrite` also replace, but never on a reload).
@@ -30,8 +32,8 @@ use holdfast_actors::checker::{TrackActor, TrackMsg, TrackNote, EVENT_CAPACITY, 
 use holdfast_actors::ports::vrrp_net::{LinkEvent, LinkEvents, Links};
 use holdfast_actors::supervisor::{ChildResult, Supervisor};
 use holdfast_actors::vrrp::{Op, VrrpEvent, VrrpMsg};
-use holdfast_core::checker::{TrackEvent, TrackPlan};
-use holdfast_core::config::model::TrackFile;
+use holdfast_core::checker::{ScriptState, TrackEvent, TrackPlan};
+use holdfast_core::config::model::{TrackFile, VrrpScript};
 use smol::channel::{Receiver, Sender};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -68,6 +70,9 @@ pub struct TrackBranch {
     sink: TrackSink,
 }
 
+/// The scripts' states the last run reported; the next run resumes from them.
+type ScriptStates = Rc<RefCell<Vec<(VrrpScript, ScriptState)>>>;
+
 impl TrackBranch {
     /// Initialises the plan's files, then starts the child `"track"` under `supervisor`.
     pub fn start(
@@ -80,9 +85,16 @@ impl TrackBranch {
         let (inbox, inbox_rx) = smol::channel::bounded(INBOX_CAPACITY);
         let current = Rc::new(RefCell::new(plan));
         let (shared, child_sink) = (current.clone(), sink.clone());
+        let states = ScriptStates::default();
         supervisor.spawn_child(CHILD, move || {
             let plan = shared.borrow().clone();
-            run_once(plan, clock, inbox_rx.clone(), child_sink.clone())
+            run_once(
+                plan,
+                states.clone(),
+                clock,
+                inbox_rx.clone(),
+                child_sink.clone(),
+            )
         });
         TrackBranch {
             inbox,
@@ -151,6 +163,7 @@ fn report_as(events: &Sender<VrrpEvent>, op: Op, error: String) {
 /// One run of the child.
 async fn run_once(
     plan: TrackPlan,
+    states: ScriptStates,
     clock: MonotonicClock,
     inbox: Receiver<TrackMsg>,
     sink: TrackSink,
@@ -162,7 +175,14 @@ async fn run_once(
     let (actor_tx, actor_rx) = smol::channel::bounded(INBOX_CAPACITY);
     let (notes_tx, notes) = smol::channel::bounded(NOTE_CAPACITY);
     let mut interfaces = plan.interfaces.clone();
-    let actor = TrackActor::new(plan, probe, clock, events_tx).with_notes(notes_tx);
+    let resumed = states.borrow().clone();
+    let actor = TrackActor::new(plan, probe, clock, events_tx)
+        .with_notes(notes_tx)
+        .resume(&resumed);
+    let take_note = |note: TrackNote| match note {
+        TrackNote::Scripts(s) => *states.borrow_mut() = s,
+        other => report_as(&sink.events, Op::ReadTrackFile, other.to_string()),
+    };
     let pump = async {
         send_states(&links, &interfaces, &actor_tx).await;
         let mut inbox_open = true;
@@ -185,7 +205,7 @@ async fn run_once(
             };
             match future::or(event, future::or(note, future::or(msg, link))).await {
                 Pump::Event(Some(e)) => sink.publish(e).await,
-                Pump::Note(note) => report_as(&sink.events, Op::ReadTrackFile, note.to_string()),
+                Pump::Note(note) => take_note(note),
                 // The actor ended (told to stop): the run ends with it.
                 Pump::Event(None) => return Ok(()),
                 Pump::Msg(Some(TrackMsg::Reload(plan))) => {
@@ -244,7 +264,12 @@ async fn run_once(
         driver.await;
         Err("the netlink connection ended".to_string())
     };
-    future::or(work, netlink).await
+    let ended = future::or(work, netlink).await;
+    // However the run ended, the next one resumes from the newest states.
+    while let Ok(note) = notes.try_recv() {
+        take_note(note);
+    }
+    ended
 }
 
 /// Notes waiting for the pump; the actor drops a note when full, never waits.
