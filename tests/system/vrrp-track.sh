@@ -21,7 +21,8 @@
 # Then holdfast-only checks: a weight-0 script failing puts holdfast in FAULT (priority-0
 # advert, VIP removed) and the keepalived backup takes over within its Skew_Time + 50 ms; and
 # track_interface (a dummy link set down and up) and track_file (init_file, the number times
-# the weight, -254 is FAULT) move mastership to the keepalived peer and back; and a
+# the weight, -254 is FAULT, a number out of keepalived's range ignored and logged) move
+# mastership to the keepalived peer and back; and a
 # vrrp_sync_group of two holdfast instances, one tracking a weight-0 script, moves BOTH VRIDs to
 # the keepalived peer (each: priority-0 advert, the peer within Skew + 50 ms, no holdfast advert
 # in FAULT) and back (priority 150 within one script interval + MDI + margin).
@@ -307,6 +308,19 @@ if wait_holder $T 10 && [ "$(cat "$PRIO_FILE" 2>/dev/null)" = 0 ]; then
 	step "file 0: 150, holdfast preempts" "echo 0 > $PRIO_FILE" $T "from 100 to 150"
 	step "file 127 × -2 = -254: FAULT" "echo 127 > $PRIO_FILE" $P "(VI_1) Entering FAULT STATE"
 	step "file 0x0: out of FAULT, holdfast preempts" "echo 0x0 > $PRIO_FILE" $T ""
+	# keepalived ignores a number outside i32::MIN..=i32::MAX + 1 and keeps the last value (0):
+	# no FAULT from 4294967296 × -2, one log line.
+	before=$(wc -l <"${VL_LOG[T]}")
+	echo 4294967296 >"$PRIO_FILE"
+	sleep 2
+	if vl_has_vip $T && ! vl_has_vip $P &&
+		tail -n "+$((before + 1))" "${VL_LOG[T]}" | grep -qF "Invalid number 4294967296 read from $PRIO_FILE - ignoring" &&
+		! tail -n "+$((before + 1))" "${VL_LOG[T]}" | grep -qE "FAULT|Changing effective priority"; then
+		hf_pass "$tag: file 4294967296: ignored and logged, holdfast stays master"
+	else
+		hf_fail "$tag: file 4294967296: ignored and logged, holdfast stays master" "(VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
+		tail -n "+$((before + 1))" "${VL_LOG[T]}" | tail -n 4
+	fi
 else
 	hf_fail "$tag: init_file created the file with 0; holdfast elected" "(file '$(cat "$PRIO_FILE" 2>/dev/null)', VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
 	tail -n 5 "${VL_LOG[T]}"
