@@ -58,8 +58,9 @@ pub enum TrackNote {
     /// A `track_file` held a number keepalived ignores; the file keeps its last value. Dropped
     /// when the notes channel is full.
     InvalidFileNumber { path: String, number: i64 },
-    /// Every script's definition and state, after results changed them or a reload; for
-    /// [`TrackActor::resume`]. Never dropped: the actor waits for room.
+    /// Every script's definition and state, after results or a reload; for
+    /// [`TrackActor::resume`]. When the channel is full it is sent again at the actor's next
+    /// wake-up (each carries every script, so only the newest matters).
     Scripts(Vec<(VrrpScript, ScriptState)>),
 }
 
@@ -102,6 +103,8 @@ pub struct TrackActor<P: Probe + 'static, C: Clock + Clone + 'static> {
     files: Vec<i64>,
     /// The number each file's text held at the last read, taken or not (a note per change).
     read: Vec<i64>,
+    /// The scripts' states changed since the last [`TrackNote::Scripts`] that went out.
+    scripts_unsent: bool,
     next_file_poll: Instant,
     sent: Vec<Option<(TrackStatus, bool)>>,
     next_id: u64,
@@ -125,6 +128,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             interfaces: vec![None; plan.interfaces.len()],
             files: vec![0; plan.files.len()],
             read: vec![0; plan.files.len()],
+            scripts_unsent: false,
             sent: vec![None; plan.instances.len()],
             scripts,
             next_file_poll: now,
@@ -133,7 +137,8 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
         }
     }
 
-    /// Sends [`TrackNote`]s to `notes`; a full channel loses the note, never delaying tracking.
+    /// Sends [`TrackNote`]s to `notes`. The actor never waits for room: a full channel loses a
+    /// log note, and delays a [`TrackNote::Scripts`] to the next wake-up.
     pub fn with_notes(mut self, notes: Sender<TrackNote>) -> Self {
         self.notes = Some(notes);
         self
@@ -169,6 +174,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             return;
         }
         loop {
+            self.note_scripts();
             self.start_due(ex, &done_tx);
             let deadline = self
                 .scripts
@@ -204,7 +210,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                 }
                 Wake::Msg(Some(TrackMsg::Reload(plan))) => {
                     self.reload(*plan);
-                    self.note_scripts().await;
+                    self.scripts_unsent = true;
                     self.poll_files().await;
                     if !self.publish(true).await {
                         return;
@@ -224,7 +230,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                     while let Ok((i, ok)) = done_rx.try_recv() {
                         changed |= self.handle_done(i, ok);
                     }
-                    self.note_scripts().await;
+                    self.scripts_unsent = true;
                     changed
                 }
                 Wake::Timer => {
@@ -328,9 +334,12 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
         }
     }
 
-    /// Sends the scripts' states to the notes, if any.
-    async fn note_scripts(&self) {
+    /// Sends the scripts' states to the notes if they changed since the last that went out.
+    fn note_scripts(&mut self) {
         let Some(notes) = &self.notes else { return };
+        if !self.scripts_unsent {
+            return;
+        }
         let states = self
             .plan
             .scripts
@@ -338,8 +347,12 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             .zip(&self.scripts)
             .map(|(conf, s)| (conf.clone(), s.state))
             .collect();
-        // Gone only when the daemon stops the run.
-        let _ = notes.send(TrackNote::Scripts(states)).await;
+        // Full: again at the next wake-up. Closed: the run is ending, nobody resumes from it.
+        let full = matches!(
+            notes.try_send(TrackNote::Scripts(states)),
+            Err(async_channel::TrySendError::Full(_))
+        );
+        self.scripts_unsent = full;
     }
 
     /// Reads every file; true when a value changed. A missing file reads as 0; a number

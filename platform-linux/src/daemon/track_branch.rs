@@ -9,8 +9,9 @@
 //!                                                                        │ TrackEvent (bounded)
 //!                        remembered per instance (TrackSink) ◀───────────┤
 //!                        VrrpMsg::Track ──▶ vrrp actor inbox ◀───────────┤
-//!                        TrackNote (a track_file number keepalived ignores) ┘
-//!                        ──▶ the vrrp branch's events, one log line each
+//!                        TrackNote (bounded, NOTE_CAPACITY; never waited on) ┘
+//!                          InvalidFileNumber ──▶ the vrrp branch's events, one log line each
+//!                          Scripts ──▶ kept for the next run's `resume`
 //! ```
 //!
 //! One run of the child opens a netlink connection, subscribes to link events first and then
@@ -18,8 +19,8 @@
 //! future the connection, the actor and the pump between them. The run ends `Ok` when told to
 //! stop and fails (restarted by the supervisor after its backoff) when netlink fails. A restarted
 //! run starts from the latest reloaded plan, and each script from the last state the previous
-//! run reported (`TrackNote::Scripts`, kept in [`TrackBranch`]): a restart, like a reload, does
-//! not reset rise/fall counters, so a failed script does not count as up again meanwhile.
+//! run reported (`TrackNote::Scripts`, kept by the branch across runs): a restart, like a reload,
+//! does not reset rise/fall counters, so a failed script does not count as up again meanwhile.
 //!
 //! `init_file` is done here, when the branch starts and for each `track_file` a reload adds
 //! (keepalived: create when missing; with `overwrite` also replace, but never on a reload).
@@ -272,8 +273,8 @@ async fn run_once(
     ended
 }
 
-/// Notes waiting for the pump; the actor drops a note when full, never waits.
-const NOTE_CAPACITY: usize = 8;
+/// Notes waiting for the pump; the actor never waits for room (see `TrackNote`).
+const NOTE_CAPACITY: usize = 16;
 
 enum Pump {
     Note(TrackNote),
