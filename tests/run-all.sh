@@ -32,12 +32,14 @@ step() {
 }
 
 fuzz_all() {
-    local target seeds
-    for target in config_reader config_parse vrrp_packet ipvs_codec module_index; do
-        mkdir -p "core/fuzz/corpus/$target"
+    local entry dir target seeds
+    for entry in core/fuzz:config_reader core/fuzz:config_parse core/fuzz:vrrp_packet \
+        core/fuzz:ipvs_codec core/fuzz:module_index platform-yocto/fuzz:console_input; do
+        dir=${entry%%:*} target=${entry#*:}
+        mkdir -p "$dir/corpus/$target"
         seeds=()
-        [ -d "core/fuzz/seeds/$target" ] && seeds=("seeds/$target")
-        (cd core/fuzz && cargo fuzz run -s none "$target" "corpus/$target" "${seeds[@]}" -- \
+        [ -d "$dir/seeds/$target" ] && seeds=("seeds/$target")
+        (cd "$dir" && cargo fuzz run -s none "$target" "corpus/$target" "${seeds[@]}" -- \
             -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 2>&1 | tail -n 3) || return 1
     done
 }

@@ -6,7 +6,9 @@ mod checker_support;
 
 use checker_support::*;
 use holdfast_actors::checker::{ProbeCall, ScriptBehaviour, TrackMsg};
-use holdfast_core::checker::{InstanceTracking, ScriptExit, TrackLine, TrackPlan, TrackedSource};
+use holdfast_core::checker::{
+    InstanceTracking, ScriptExit, ScriptHealth, TrackLine, TrackPlan, TrackedSource,
+};
 use holdfast_core::config::model::{Command, TrackFile, VrrpScript};
 use holdfast_core::time::Duration;
 
@@ -245,6 +247,115 @@ fn interfaces_and_files() {
             s(3_000, -10, false, false),
         ]
     );
+}
+
+#[test]
+fn a_file_number_keepalived_ignores_keeps_the_last_value_with_one_note() {
+    // Weight 0: any non-zero number is Fault; weight 1: at or below -254 is Fault. A number
+    // outside i32::MIN..=i32::MAX + 1 changes neither (keepalived 2.2.7 `process_track_file`).
+    let file = |name: &str, path: &str, weight| TrackFile {
+        name: name.into(),
+        location: None,
+        file: path.into(),
+        weight,
+        weight_reverse: false,
+        init: None,
+    };
+    let plan = TrackPlan {
+        scripts: vec![],
+        interfaces: vec![],
+        files: vec![file("zero", "/run/zero", 0), file("one", "/run/one", 1)],
+        instances: vec![
+            InstanceTracking {
+                instance: "VI_0".into(),
+                lines: vec![line(TrackedSource::File(0), 0)],
+            },
+            InstanceTracking {
+                instance: "VI_1".into(),
+                lines: vec![line(TrackedSource::File(1), 1)],
+            },
+        ],
+    };
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_file("/run/zero", Some(0));
+    probe.set_file("/run/one", Some(5));
+    let (ntx, notes) = async_channel::bounded(16);
+    let mut rig = track_rig_with(plan, probe, |a| a.with_notes(ntx));
+    rig.probe.set_file("/run/zero", Some(4_294_967_296));
+    rig.probe.set_file("/run/one", Some(-99_999_999_999));
+    rig.run_until(3_500);
+    // The accepted bounds themselves are taken.
+    rig.probe.set_file("/run/one", Some(2_147_483_648));
+    rig.run_until(4_500);
+    rig.probe.set_file("/run/one", Some(i64::MIN));
+    rig.run_until(5_500);
+    let s = |t, i: &str, w, f| (t, i.to_string(), w, f, false);
+    assert_eq!(
+        seen(&mut rig),
+        vec![
+            s(0, "VI_0", 0, false),
+            s(0, "VI_1", 5, false),
+            // capped at 253
+            s(4_000, "VI_1", 253, false),
+        ]
+    );
+    let notes: Vec<String> = std::iter::from_fn(|| notes.try_recv().ok())
+        .map(|n| n.to_string())
+        .collect();
+    // One note per new number, not one per poll.
+    assert_eq!(
+        notes,
+        [
+            "Invalid number 4294967296 read from /run/zero - ignoring",
+            "Invalid number -99999999999 read from /run/one - ignoring",
+            "Invalid number -9223372036854775808 read from /run/one - ignoring",
+        ]
+    );
+}
+
+#[test]
+fn a_restarted_tracker_resumes_its_scripts_from_the_last_noted_states() {
+    let plan = TrackPlan {
+        scripts: vec![script("chk", 2, 2, false)],
+        interfaces: vec![],
+        files: vec![],
+        instances: vec![InstanceTracking {
+            instance: "VI_1".into(),
+            lines: vec![line(TrackedSource::Script(0), -50)],
+        }],
+    };
+    // First run: the script fails at 0 s (down at once from its initial state) and 2 s.
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_script("/bin/chk", exit(1));
+    let (ntx, notes) = async_channel::bounded(16);
+    let mut rig = track_rig_with(plan.clone(), probe, |a| a.with_notes(ntx));
+    rig.run_until(2_500);
+    let s = |t, w| (t, "VI_1".to_string(), w, false, false);
+    assert_eq!(seen(&mut rig), vec![s(0, 0), s(0, -50)]);
+    let states = std::iter::from_fn(|| notes.try_recv().ok())
+        .filter_map(|n| match n {
+            holdfast_actors::checker::TrackNote::Scripts(s) => Some(s),
+            _ => None,
+        })
+        .last()
+        .expect("a Scripts note");
+    assert_eq!(
+        states
+            .iter()
+            .map(|(c, s)| (c.name.as_str(), s.health()))
+            .collect::<Vec<_>>(),
+        [("chk", ScriptHealth::Down)]
+    );
+    drop(rig);
+
+    // Second run after a failure: the script succeeds now, but rise 2 needs two successes.
+    // From the initial state one success would be up at once (and the instance back at +0
+    // before the script ever passed twice).
+    let probe = holdfast_actors::checker::ScriptedProbe::new();
+    probe.set_script("/bin/chk", exit(0));
+    let mut rig = track_rig_with(plan, probe, |a| a.resume(&states));
+    rig.run_until(2_500);
+    assert_eq!(seen(&mut rig), vec![s(0, -50), s(2_000, 0)]);
 }
 
 #[test]

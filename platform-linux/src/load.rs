@@ -8,6 +8,7 @@ use holdfast_core::config::diag::{Diagnostic, SourceMap};
 use holdfast_core::config::model::Config;
 use holdfast_core::config::reader::{self, ReaderOptions};
 use holdfast_core::config::{parse, validate};
+use std::collections::BTreeSet;
 
 /// A configuration with every problem found on the way.
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub struct Loaded {
     pub sources: SourceMap,
     pub config: Config,
     pub diagnostics: Vec<Diagnostic>,
+    /// The `vrrp_script`s validation disabled (`Validation::disabled_vrrp_scripts`).
+    pub disabled_vrrp_scripts: BTreeSet<String>,
 }
 
 impl Loaded {
@@ -39,11 +42,13 @@ pub fn load(options: &Options) -> Loaded {
     let mut diagnostics = read.diagnostics;
     let (config, parse_diags) = parse::parse(&read.statements);
     diagnostics.extend(parse_diags);
-    diagnostics.extend(validate::validate(&config, &LinuxFacts::default()));
+    let validation = validate::validate_config(&config, &LinuxFacts::default());
+    diagnostics.extend(validation.diagnostics);
     Loaded {
         sources: read.sources,
         config,
         diagnostics,
+        disabled_vrrp_scripts: validation.disabled_vrrp_scripts,
     }
 }
 

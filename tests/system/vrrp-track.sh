@@ -21,7 +21,12 @@
 # Then holdfast-only checks: a weight-0 script failing puts holdfast in FAULT (priority-0
 # advert, VIP removed) and the keepalived backup takes over within its Skew_Time + 50 ms; and
 # track_interface (a dummy link set down and up) and track_file (init_file, the number times
-# the weight, -254 is FAULT) move mastership to the keepalived peer and back.
+# the weight, -254 is FAULT, a number out of keepalived's range ignored and logged) move
+# mastership to the keepalived peer and back; and a vrrp_sync_group of two holdfast instances,
+# one tracking a weight-0 script, moves BOTH VRIDs to the keepalived peer (each: priority-0
+# advert, the peer within Skew + 50 ms, no holdfast advert in FAULT) and back (priority 150
+# within one script interval + MDI + margin), while a weight -50 script there is ignored, as
+# keepalived ignores weights in a sync group.
 #
 # HOLDFAST=path (default target/release/holdfast). Prints "N passed, M failed". Under CI=true a
 # missing prerequisite fails.
@@ -304,10 +309,148 @@ if wait_holder $T 10 && [ "$(cat "$PRIO_FILE" 2>/dev/null)" = 0 ]; then
 	step "file 0: 150, holdfast preempts" "echo 0 > $PRIO_FILE" $T "from 100 to 150"
 	step "file 127 × -2 = -254: FAULT" "echo 127 > $PRIO_FILE" $P "(VI_1) Entering FAULT STATE"
 	step "file 0x0: out of FAULT, holdfast preempts" "echo 0x0 > $PRIO_FILE" $T ""
+	# keepalived ignores a number outside i32::MIN..=i32::MAX + 1 and keeps the last value (0):
+	# no FAULT from 4294967296 × -2, one log line.
+	before=$(wc -l <"${VL_LOG[T]}")
+	echo 4294967296 >"$PRIO_FILE"
+	sleep 2
+	if vl_has_vip $T && ! vl_has_vip $P &&
+		tail -n "+$((before + 1))" "${VL_LOG[T]}" | grep -qF "Invalid number 4294967296 read from $PRIO_FILE - ignoring" &&
+		! tail -n "+$((before + 1))" "${VL_LOG[T]}" | grep -qE "FAULT|Changing effective priority"; then
+		hf_pass "$tag: file 4294967296: ignored and logged, holdfast stays master"
+	else
+		hf_fail "$tag: file 4294967296: ignored and logged, holdfast stays master" "(VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
+		tail -n "+$((before + 1))" "${VL_LOG[T]}" | tail -n 4
+	fi
 else
 	hf_fail "$tag: init_file created the file with 0; holdfast elected" "(file '$(cat "$PRIO_FILE" 2>/dev/null)', VIPs $(vl_vip_count $T)/$(vl_vip_count $P))"
 	tail -n 5 "${VL_LOG[T]}"
 fi
 stop_both
+
+# --- a sync group follows its tracking member: holdfast (150) runs VI_1 (VRID 51) and VI_2
+# (VRID 52, 192.0.2.101) in vrrp_sync_group G; only VI_1 tracks the script. The keepalived peer
+# (120) runs both instances, not grouped, so VI_2 moves only if holdfast's group takes it along.
+VIP2=192.0.2.101
+has_vip2() { ip -n "${VL_NS[$1]}" -4 addr show dev eth0 2>/dev/null | grep -q " $VIP2/24 "; }
+# wait_both N SECS — waits until router N holds both VIPs and the other neither.
+wait_both() {
+	local n=$1 other i
+	other=$((n == T ? P : T))
+	for ((i = 0; i < $2 * 20; i++)); do
+		vl_has_vip "$n" && has_vip2 "$n" && ! vl_has_vip "$other" && ! has_vip2 "$other" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+vips() { echo "VIPs T $(vl_has_vip $T && echo 1)/$(has_vip2 $T && echo 2), P $(vl_has_vip $P && echo 1)/$(has_vip2 $P && echo 2)"; }
+# second_instance PRIO — VI_2 on eth0, VRID 52.
+second_instance() {
+	printf 'vrrp_instance VI_2 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 52\n    priority %s\n    advert_int 0.1\n    virtual_ipaddress {\n        %s/24\n    }\n}\n' "$1" "$VIP2"
+}
+
+# sync_group 0 — the group goes to FAULT: per VRID, holdfast's priority-0 advert within one
+# script interval + margin of the failure, the peer within Skew + 50 ms, no holdfast advert in
+# FAULT, and priority 150 again within one script interval + MDI + margin of the recovery, the
+# peer then silent. sync_group -50 — keepalived ignores a weighted track_script in a sync group
+# (without sync_group_tracking_weight, which holdfast refuses): holdfast logs keepalived's
+# warning and, the script failing, keeps both VRIDs at priority 150 and both VIPs.
+sync_group() {
+	local weight=$1 tag fail_at back_at vrid t_ip p_ip zero pfirst back150 during zero_ms take_ms
+	local back_ms plast_after zero_bound take_bound back_bound
+	tag="holdfast sync group, weight $weight script in one member"
+	echo "--- $tag"
+	tracked_conf "$VL_DIR/t.conf" "$weight"
+	{
+		second_instance 150
+		printf 'vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n}\n'
+	} >>"$VL_DIR/t.conf"
+	vl_conf "$VL_DIR/p.conf" 51 120 3 0.1
+	second_instance 120 >>"$VL_DIR/p.conf"
+	rm -f "$FAIL_FILE"
+	clear_vips
+	vl_start holdfast $T "$VL_DIR/t.conf"
+	vl_start keepalived $P "$VL_DIR/p.conf"
+	if ! wait_both $T 10; then
+		hf_fail "$tag: holdfast is elected for both instances" "($(vips))"
+		tail -n 5 "${VL_LOG[T]}" "${VL_LOG[P]}"
+		stop_both
+		return
+	fi
+	sleep 1
+	vl_capture_start
+	fail_at=$(date +%s.%N)
+	touch "$FAIL_FILE"
+	if [ "$weight" != 0 ]; then
+		sleep 2.5
+		vl_capture_stop
+		local lowered peer
+		lowered=$(vl_adverts "ip.src == ${VL_IP[T]} && vrrp.prio != 150" | wc -l)
+		peer=$(vl_adverts "ip.src == ${VL_IP[P]}" | wc -l)
+		if grep -qF "(VI_1) ignoring tracked script chk with weights due to SYNC group" "${VL_LOG[T]}" &&
+			[ "$lowered" = 0 ] && [ "$peer" = 0 ] && wait_both $T 1; then
+			hf_pass "$tag: ignored as keepalived ignores it, holdfast keeps both" "(2.5 s after the failure: no advert below 150, none from the peer)"
+		else
+			hf_fail "$tag: ignored as keepalived ignores it, holdfast keeps both" "($lowered holdfast adverts below 150, $peer from the peer, $(vips))"
+			grep -E "ignoring|Entering" "${VL_LOG[T]}" | tail -n 4
+		fi
+		stop_both
+		return
+	fi
+	wait_both $P 10
+	sleep 2
+	back_at=$(date +%s.%N)
+	rm -f "$FAIL_FILE"
+	wait_both $T 10
+	sleep 0.5
+	vl_capture_stop
+	t_ip=${VL_IP[T]} p_ip=${VL_IP[P]}
+	back_bound=$((1000 + $(mdi_ms 150) + MARGIN))
+	for vrid in 51 52; do
+		zero=$(first_after "ip.src == $t_ip && vrrp.virt_rtr_id == $vrid && vrrp.prio == 0" 0 | cut -d' ' -f1)
+		pfirst=$(first_after "ip.src == $p_ip && vrrp.virt_rtr_id == $vrid" "${zero:-9e99}" | cut -d' ' -f1)
+		back150=$(first_after "ip.src == $t_ip && vrrp.virt_rtr_id == $vrid && vrrp.prio == 150" "$back_at" | cut -d' ' -f1)
+		if [ -z "$zero" ] || [ -z "$pfirst" ] || [ -z "$back150" ]; then
+			hf_fail "$tag: VRID $vrid moves to the peer and back" "(priority-0 advert '${zero}', peer's first '${pfirst}', holdfast's first 150 after the recovery '${back150}')"
+			continue
+		fi
+		zero_ms=$(ms_between "$fail_at" "$zero")
+		take_ms=$(ms_between "$zero" "$pfirst")
+		# In FAULT holdfast sends nothing after its priority-0 advert(s).
+		during=$(vl_adverts "ip.src == $t_ip && vrrp.virt_rtr_id == $vrid && vrrp.prio != 0" | awk -v a="$zero" -v b="$back_at" '$1 > a && $1 < b' | wc -l)
+		zero_bound=$((1000 + MARGIN)) take_bound=$(($(skew_ms 120) + 50))
+		if [ "$zero_ms" -le "$zero_bound" ] && [ "$take_ms" -le "$take_bound" ] && [ "$during" = 0 ]; then
+			hf_pass "$tag: VRID $vrid: FAULT with the group, the peer takes over" "(priority-0 advert ${zero_ms} ms after the file appeared, bound ${zero_bound} ms; peer ${take_ms} ms after it, bound ${take_bound} ms)"
+		else
+			hf_fail "$tag: VRID $vrid: FAULT with the group, the peer takes over" "(priority 0 after ${zero_ms} ms, bound ${zero_bound}; peer after ${take_ms} ms, bound ${take_bound}; ${during} holdfast adverts in FAULT)"
+		fi
+		back_ms=$(ms_between "$back_at" "$back150")
+		plast_after=$(vl_adverts "ip.src == $p_ip && vrrp.virt_rtr_id == $vrid" | awk -v t="$back150" '$1 > t' | wc -l)
+		if [ "$back_ms" -le "$back_bound" ] && [ "$plast_after" -le 1 ]; then
+			hf_pass "$tag: VRID $vrid: the group recovers and preempts back" "(first priority-150 advert ${back_ms} ms after the file went, bound ${back_bound} ms; ${plast_after} peer advert(s) after it)"
+		else
+			hf_fail "$tag: VRID $vrid: the group recovers and preempts back" "(${back_ms} ms after the file went, bound ${back_bound} ms; ${plast_after} peer adverts after it)"
+		fi
+	done
+	if grep -qF "(VI_2) Entering FAULT STATE" "${VL_LOG[T]}" && wait_both $T 1; then
+		hf_pass "$tag: holdfast logs VI_2 in FAULT and holds both VIPs again"
+	else
+		hf_fail "$tag: holdfast logs VI_2 in FAULT and holds both VIPs again" "($(vips))"
+		grep -E "FAULT|Entering|sync" "${VL_LOG[T]}" | tail -n 6
+	fi
+	stop_both
+}
+# The -50 case returns early: VI_2's VIP is removed once, after both cases.
+clear_vip2() {
+	local n
+	for n in $T $P; do
+		while has_vip2 "$n"; do ip -n "${VL_NS[n]}" addr del "$VIP2/24" dev eth0 || break; done
+	done
+}
+
+sync_group 0
+clear_vip2
+sync_group -50
+clear_vip2
 
 hf_summary

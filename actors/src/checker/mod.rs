@@ -14,6 +14,8 @@
 //!  supervisor, links ──TrackMsg (bounded, INBOX_CAPACITY)──▶ TrackActor ──Probe port──▶ scripts, files
 //!                                                          ▼
 //!                              TrackEvent (bounded, EVENT_CAPACITY; waits when full) ──▶ vrrp actor
+//!                              TrackNote (optional; never waited on) ──▶ daemon: log lines, and
+//!                              the scripts' states a restarted tracker resumes from
 //! ```
 //!
 //! Both loops are thin: the decisions are `holdfast_core::checker`'s. A probe never runs on the
@@ -30,7 +32,7 @@ mod track;
 pub use actor::{CheckerActor, CheckerCounters};
 pub use rng::WarmupRng;
 pub use scripted::{HttpBehaviour, NetBehaviour, ProbeCall, ScriptBehaviour, ScriptedProbe};
-pub use track::{TrackActor, TrackCounters};
+pub use track::{TrackActor, TrackCounters, TrackNote};
 
 /// Capacity of each actor's inbox: control messages only, so a few suffice.
 pub const INBOX_CAPACITY: usize = 8;

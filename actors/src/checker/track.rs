@@ -6,14 +6,20 @@
 //! from the previous start; a run that is still going when the next is due makes that one be
 //! skipped; each run may take `timeout` (0: the interval) before it is killed. `track_file`s are
 //! read at start and every [`FILE_POLL`] (keepalived uses inotify; a changed number is seen
-//! within one poll here). `init_file` (creating the file) is the daemon's job, before the actor
-//! starts.
+//! within one poll here); a number keepalived would not take (`track_file_accepts`) leaves the
+//! file's last value in place and gives one [`TrackNote`] per change of the text's number.
+//! `init_file` (creating the file) is the daemon's job, before the actor starts.
 //!
 //! The weight arithmetic is the core's (`holdfast_core::checker::evaluate`); this actor is its
 //! only caller, and the vrrp actor only takes the resulting per-instance status. A
 //! [`TrackMsg::Reload`] keeps the state, schedule and running process of every script whose
 //! definition did not change (a reload does not reset rise/fall counters), and the known state of
 //! every interface still tracked.
+//!
+//! With [`TrackActor::with_notes`], every result also sends the scripts' states
+//! ([`TrackNote::Scripts`]); a tracker started again after a failure takes them back with
+//! [`TrackActor::resume`], so a restart does not reset rise/fall counters either (a failed script
+//! would otherwise count as up again until its next run and `fall` failures).
 
 use super::run::run_script;
 use super::TrackMsg;
@@ -21,11 +27,15 @@ use crate::ports::clock::Clock;
 use crate::ports::probe::{Probe, ScriptRun};
 use async_channel::{Receiver, Sender};
 use futures_lite::FutureExt;
-use holdfast_core::checker::{evaluate, ScriptHealth, ScriptState, Sources, TrackEvent, TrackPlan};
+use holdfast_core::checker::{
+    evaluate, track_file_accepts, ScriptHealth, ScriptState, Sources, TrackEvent, TrackPlan,
+};
 use holdfast_core::config::model::VrrpScript;
 use holdfast_core::time::{Duration, Instant};
 use holdfast_core::vrrp::TrackStatus;
 use smol::{LocalExecutor, Task};
+use std::fmt;
+use std::fmt::Write as _;
 use std::rc::Rc;
 
 /// How often `track_file`s are read again.
@@ -42,6 +52,36 @@ pub struct TrackCounters {
     pub events: u64,
 }
 
+/// What the tracker reports besides statuses: log lines, and the scripts' states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackNote {
+    /// A `track_file` held a number keepalived ignores; the file keeps its last value. Dropped
+    /// when the notes channel is full.
+    InvalidFileNumber { path: String, number: i64 },
+    /// Every script's definition and state, after results or a reload; for
+    /// [`TrackActor::resume`]. When the channel is full it is sent again at the actor's next
+    /// wake-up (each carries every script, so only the newest matters).
+    Scripts(Vec<(VrrpScript, ScriptState)>),
+}
+
+impl fmt::Display for TrackNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // keepalived's words, so the two logs read alike.
+            TrackNote::InvalidFileNumber { path, number } => {
+                write!(f, "Invalid number {number} read from {path} - ignoring")
+            }
+            TrackNote::Scripts(scripts) => {
+                let mut line = String::from("script states:");
+                for (conf, state) in scripts {
+                    let _ = write!(line, " {} {:?}", conf.name, state.health());
+                }
+                f.write_str(&line)
+            }
+        }
+    }
+}
+
 struct Script {
     /// Stable across reloads: a result is matched to its script by id, never by position.
     id: u64,
@@ -56,10 +96,15 @@ pub struct TrackActor<P: Probe + 'static, C: Clock + Clone + 'static> {
     port: Rc<P>,
     clock: C,
     events: Sender<TrackEvent>,
+    notes: Option<Sender<TrackNote>>,
     plan: TrackPlan,
     scripts: Vec<Script>,
     interfaces: Vec<Option<bool>>,
     files: Vec<i64>,
+    /// The number each file's text held at the last read, taken or not (a note per change).
+    read: Vec<i64>,
+    /// The scripts' states changed since the last [`TrackNote::Scripts`] that went out.
+    scripts_unsent: bool,
     next_file_poll: Instant,
     sent: Vec<Option<(TrackStatus, bool)>>,
     next_id: u64,
@@ -79,14 +124,35 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             port: Rc::new(port),
             clock,
             events,
+            notes: None,
             interfaces: vec![None; plan.interfaces.len()],
             files: vec![0; plan.files.len()],
+            read: vec![0; plan.files.len()],
+            scripts_unsent: false,
             sent: vec![None; plan.instances.len()],
             scripts,
             next_file_poll: now,
             plan,
             counters: TrackCounters::default(),
         }
+    }
+
+    /// Sends [`TrackNote`]s to `notes`. The actor never waits for room: a full channel loses a
+    /// log note, and delays a [`TrackNote::Scripts`] to the next wake-up.
+    pub fn with_notes(mut self, notes: Sender<TrackNote>) -> Self {
+        self.notes = Some(notes);
+        self
+    }
+
+    /// Starts each script whose definition is in `states` (a [`TrackNote::Scripts`] of an
+    /// earlier run) from that state instead of its initial one; each still runs at once.
+    pub fn resume(mut self, states: &[(VrrpScript, ScriptState)]) -> Self {
+        for (script, conf) in self.scripts.iter_mut().zip(&self.plan.scripts) {
+            if let Some((_, state)) = states.iter().find(|(c, _)| same_script(c, conf)) {
+                script.state = *state;
+            }
+        }
+        self
     }
 
     /// Runs until [`TrackMsg::Shutdown`], until every sender of `inbox` is gone, or until the
@@ -108,6 +174,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             return;
         }
         loop {
+            self.note_scripts();
             self.start_due(ex, &done_tx);
             let deadline = self
                 .scripts
@@ -143,6 +210,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                 }
                 Wake::Msg(Some(TrackMsg::Reload(plan))) => {
                     self.reload(*plan);
+                    self.scripts_unsent = true;
                     self.poll_files().await;
                     if !self.publish(true).await {
                         return;
@@ -162,6 +230,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
                     while let Ok((i, ok)) = done_rx.try_recv() {
                         changed |= self.handle_done(i, ok);
                     }
+                    self.scripts_unsent = true;
                     changed
                 }
                 Wake::Timer => {
@@ -214,6 +283,7 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
             .collect();
         self.interfaces = interfaces;
         self.files = vec![0; plan.files.len()];
+        self.read = vec![0; plan.files.len()];
         self.sent = vec![None; plan.instances.len()];
         self.plan = plan;
     }
@@ -264,12 +334,51 @@ impl<P: Probe + 'static, C: Clock + Clone + 'static> TrackActor<P, C> {
         }
     }
 
-    /// Reads every file; true when a value changed.
+    /// Sends the scripts' states to the notes if they changed since the last that went out.
+    fn note_scripts(&mut self) {
+        let Some(notes) = &self.notes else { return };
+        if !self.scripts_unsent {
+            return;
+        }
+        let states = self
+            .plan
+            .scripts
+            .iter()
+            .zip(&self.scripts)
+            .map(|(conf, s)| (conf.clone(), s.state))
+            .collect();
+        // Full: again at the next wake-up. Closed: the run is ending, nobody resumes from it.
+        let full = matches!(
+            notes.try_send(TrackNote::Scripts(states)),
+            Err(async_channel::TrySendError::Full(_))
+        );
+        self.scripts_unsent = full;
+    }
+
+    /// Reads every file; true when a value changed. A missing file reads as 0; a number
+    /// keepalived ignores keeps the last value.
     async fn poll_files(&mut self) -> bool {
         self.next_file_poll = self.clock.now() + FILE_POLL;
         let mut changed = false;
-        for (file, value) in self.plan.files.iter().zip(self.files.iter_mut()) {
+        let files = self
+            .plan
+            .files
+            .iter()
+            .zip(&mut self.files)
+            .zip(&mut self.read);
+        for ((file, value), read) in files {
             let v = self.port.read_number(&file.file).await.unwrap_or(0);
+            let fresh = *read != v;
+            *read = v;
+            if !track_file_accepts(v) {
+                if let (true, Some(notes)) = (fresh, &self.notes) {
+                    let _ = notes.try_send(TrackNote::InvalidFileNumber {
+                        path: file.file.clone(),
+                        number: v,
+                    });
+                }
+                continue;
+            }
             if *value != v {
                 *value = v;
                 changed = true;

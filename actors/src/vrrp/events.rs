@@ -21,10 +21,12 @@ pub enum Op {
     LinkEvents,
     /// The daemon's tracker creating a `track_file` (`init_file`).
     InitTrackFile,
+    /// The daemon's tracker reading a `track_file` (a number keepalived ignores).
+    ReadTrackFile,
 }
 
 impl Op {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
     /// Index into the counters; the discriminants are 0..COUNT in declaration order.
     pub const fn index(self) -> usize {
         self as usize
@@ -44,6 +46,7 @@ impl fmt::Display for Op {
             Op::LookupLink => "looking up a link",
             Op::LinkEvents => "reading link events",
             Op::InitTrackFile => "initialising a track file",
+            Op::ReadTrackFile => "reading a track file",
         })
     }
 }

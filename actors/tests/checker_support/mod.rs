@@ -127,11 +127,20 @@ pub fn track_rig(
     plan: TrackPlan,
     probe: ScriptedProbe,
 ) -> Rig<TrackEvent, TrackMsg, TrackCounters> {
+    track_rig_with(plan, probe, |actor| actor)
+}
+
+/// [`track_rig`], with the actor set up further by `configure` (notes, resumed states).
+pub fn track_rig_with(
+    plan: TrackPlan,
+    probe: ScriptedProbe,
+    configure: impl FnOnce(TrackActor<ScriptedProbe, FakeClock>) -> TrackActor<ScriptedProbe, FakeClock>,
+) -> Rig<TrackEvent, TrackMsg, TrackCounters> {
     let ex = LocalExecutor::new();
     let clock = FakeClock::new();
     let (etx, erx) = async_channel::bounded(1024);
     let (itx, irx) = async_channel::bounded(8);
-    let actor = TrackActor::new(plan, probe.clone(), clock.clone(), etx);
+    let actor = configure(TrackActor::new(plan, probe.clone(), clock.clone(), etx));
     let task = ex.spawn(actor.run(irx));
     let mut rig = Rig {
         ex,

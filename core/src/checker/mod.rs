@@ -57,6 +57,6 @@ pub use schedule::{Anchor, CheckerState, Report, Timing, BOOTSTRAP_DELAY};
 pub use script::{ScriptHealth, ScriptState};
 pub use server::{Change, ServerHealth};
 pub use track::{
-    evaluate, file_contribution, state_contribution, track_file_number, Contribution, Sources,
-    TrackLine, TRACK_FILE_READ,
+    evaluate, file_contribution, state_contribution, track_file_accepts, track_file_number,
+    Contribution, Sources, TrackLine, TRACK_FILE_READ,
 };

@@ -657,3 +657,29 @@ fn track_file_numbers_read_as_strtol_base_0() {
     long.extend_from_slice(b"5");
     assert_eq!(n(&long), 0);
 }
+
+#[test]
+fn track_file_numbers_outside_keepalived_s_range_are_ignored() {
+    use super::{track_file_accepts as ok, track_file_number as n};
+    // keepalived 2.2.7 takes i32::MIN ..= i32::MAX + 1 (its bound), and ignores the rest.
+    for text in [
+        &b"-2147483648"[..],
+        b"2147483648",
+        b"0",
+        b"abc",
+        b"-254",
+        b"0x7fffffff",
+    ] {
+        assert!(ok(n(text)), "{:?}", core::str::from_utf8(text));
+    }
+    for text in [
+        &b"-2147483649"[..],
+        b"2147483649",
+        b"4294967296",
+        b"0x100000000",
+        b"99999999999999999999999",
+        b"-99999999999999999999999",
+    ] {
+        assert!(!ok(n(text)), "{:?}", core::str::from_utf8(text));
+    }
+}

@@ -64,8 +64,8 @@ pub fn file_contribution(value: i64, weight: i32, reverse: bool) -> Contribution
 /// The number keepalived reads from a `track_file`'s text: C `strtol(text, NULL, 0)` over the
 /// first [`TRACK_FILE_READ`] bytes. Leading whitespace, an optional sign, then `0x` hexadecimal, a
 /// leading `0` octal, or decimal digits, up to the first other character; no digits read as 0.
-/// (keepalived ignores a value outside the 32-bit range and keeps the last one; here it
-/// saturates, which the weight cap and the Fault floor absorb alike.)
+/// A number beyond `i64` saturates, as `strtol` does (which also sets `ERANGE`); such a number is
+/// out of [`track_file_accepts`]' range either way.
 pub fn track_file_number(text: &[u8]) -> i64 {
     let text = text.get(..TRACK_FILE_READ).unwrap_or(text);
     let mut rest = text.trim_ascii_start();
@@ -83,6 +83,15 @@ pub fn track_file_number(text: &[u8]) -> i64 {
     } else {
         v
     }
+}
+
+/// Whether keepalived takes `number`, read from a `track_file`, as the file's new value
+/// (`process_track_file` in keepalived 2.2.7's `track_file.c`): a number below `i32::MIN` or
+/// above `i32::MAX + 1` (that bound is keepalived's), or one `strtol` overflowed on, is logged
+/// (`Invalid number N read from PATH - ignoring`) and ignored: the file keeps its last value.
+/// Text without digits is not an error there: it reads as 0.
+pub fn track_file_accepts(number: i64) -> bool {
+    (i64::from(i32::MIN)..=i64::from(i32::MAX) + 1).contains(&number)
 }
 
 /// Bytes of a `track_file` keepalived reads (its 128-byte buffer, less the terminator).

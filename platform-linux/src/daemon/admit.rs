@@ -22,12 +22,11 @@ use holdfast_actors::health_map::HealthMap;
 use holdfast_actors::ipvs::{IpvsConfig, StopPolicy};
 use holdfast_actors::supervisor::IpvsWish;
 use holdfast_actors::vrrp::{SetupError, VrrpSetup};
-use holdfast_core::config::diag::{Diagnostic, Location, SourceMap};
-use holdfast_core::config::model::{
-    required_ipvs_schedulers, CheckerKind, Config, LvsFlushOnStop, VrrpScript,
-};
+use holdfast_core::config::diag::{Location, SourceMap};
+use holdfast_core::config::model::{required_ipvs_schedulers, CheckerKind, Config, LvsFlushOnStop};
 use holdfast_core::ipvs::from_config::{desired_table, QuorumChange, QuorumStates};
 use holdfast_core::modules::IpvsNeeds;
+use std::collections::BTreeSet;
 
 /// A configuration the daemon runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +61,10 @@ pub fn admit(
         refusals.extend(unavailable_ipvs_parts(config, map));
     }
     let vrrp = if subsystems != Subsystems::CheckersOnly && !config.instances.is_empty() {
-        match VrrpSetup::from_config(&without_disabled_scripts(config, &loaded.diagnostics)) {
+        match VrrpSetup::from_config(&without_disabled_scripts(
+            config,
+            &loaded.disabled_vrrp_scripts,
+        )) {
             Ok(setup) => Some(setup),
             Err(errors) => {
                 refusals.extend(errors.iter().map(|e| at(map, setup_location(config, e), e)));
@@ -131,20 +133,11 @@ pub fn ipvs_config(config: &Config) -> IpvsConfig {
 /// `config` without the `vrrp_script`s validation disabled (program missing, user unknown,
 /// insecure under `enable_script_security`, not executable): keepalived drops every tracking of
 /// such a script (`check_vrrp_script_security`), so the tracker must not run it either, and the
-/// instances tracking it run as if the line were not there. Validation reports each at the
-/// script's line as `vrrp_script NAME: … disabling …` (already logged as a warning).
-fn without_disabled_scripts(config: &Config, diagnostics: &[Diagnostic]) -> Config {
-    let disabled = |s: &VrrpScript| {
-        let prefix = format!("vrrp_script {}:", s.name);
-        diagnostics.iter().any(|d| {
-            d.location.is_some()
-                && d.location == s.location
-                && d.message.starts_with(&prefix)
-                && d.message.contains("disabling")
-        })
-    };
+/// instances tracking it run as if the line were not there. Validation names them in
+/// `Validation::disabled_vrrp_scripts` (each also has its diagnostic, already logged).
+fn without_disabled_scripts(config: &Config, disabled: &BTreeSet<String>) -> Config {
     let mut kept = config.clone();
-    kept.vrrp_scripts.retain(|s| !disabled(s));
+    kept.vrrp_scripts.retain(|s| !disabled.contains(&s.name));
     kept
 }
 

@@ -8,14 +8,19 @@
 //!  reload / shutdown ──TrackMsg (bounded, INBOX_CAPACITY)──────────┴─▶ TrackActor
 //!                                                                        │ TrackEvent (bounded)
 //!                        remembered per instance (TrackSink) ◀───────────┤
-//!                        VrrpMsg::Track ──▶ vrrp actor inbox ◀───────────┘
+//!                        VrrpMsg::Track ──▶ vrrp actor inbox ◀───────────┤
+//!                        TrackNote (bounded, NOTE_CAPACITY; never waited on) ┘
+//!                          InvalidFileNumber ──▶ the vrrp branch's events, one log line each
+//!                          Scripts ──▶ kept for the next run's `resume`
 //! ```
 //!
 //! One run of the child opens a netlink connection, subscribes to link events first and then
 //! looks up every tracked interface (a missing one is down, as in keepalived), and drives in one
 //! future the connection, the actor and the pump between them. The run ends `Ok` when told to
 //! stop and fails (restarted by the supervisor after its backoff) when netlink fails. A restarted
-//! run starts from the latest reloaded plan; scripts then start from their initial state.
+//! run starts from the latest reloaded plan, and each script from the last state the previous
+//! run reported (`TrackNote::Scripts`, kept by the branch across runs): a restart, like a reload,
+//! does not reset rise/fall counters, so a failed script does not count as up again meanwhile.
 //!
 //! `init_file` is done here, when the branch starts and for each `track_file` a reload adds
 //! (keepalived: create when missing; with `overwrite` also replace, but never on a reload).
@@ -24,12 +29,12 @@ use crate::clock::MonotonicClock;
 use crate::net::LinuxLinks;
 use crate::probe::LinuxProbe;
 use futures_lite::future;
-use holdfast_actors::checker::{TrackActor, TrackMsg, EVENT_CAPACITY, INBOX_CAPACITY};
+use holdfast_actors::checker::{TrackActor, TrackMsg, TrackNote, EVENT_CAPACITY, INBOX_CAPACITY};
 use holdfast_actors::ports::vrrp_net::{LinkEvent, LinkEvents, Links};
 use holdfast_actors::supervisor::{ChildResult, Supervisor};
 use holdfast_actors::vrrp::{Op, VrrpEvent, VrrpMsg};
-use holdfast_core::checker::{TrackEvent, TrackPlan};
-use holdfast_core::config::model::TrackFile;
+use holdfast_core::checker::{ScriptState, TrackEvent, TrackPlan};
+use holdfast_core::config::model::{TrackFile, VrrpScript};
 use smol::channel::{Receiver, Sender};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -44,7 +49,7 @@ pub const CHILD: &str = "track";
 pub struct TrackSink {
     pub vrrp: Sender<VrrpMsg>,
     pub known: Rc<RefCell<BTreeMap<String, TrackEvent>>>,
-    /// The vrrp branch's event channel, for `init_file` failures.
+    /// The vrrp branch's event channel, for `init_file` failures and the tracker's notes.
     pub events: Sender<VrrpEvent>,
 }
 
@@ -66,6 +71,9 @@ pub struct TrackBranch {
     sink: TrackSink,
 }
 
+/// The scripts' states the last run reported; the next run resumes from them.
+type ScriptStates = Rc<RefCell<Vec<(VrrpScript, ScriptState)>>>;
+
 impl TrackBranch {
     /// Initialises the plan's files, then starts the child `"track"` under `supervisor`.
     pub fn start(
@@ -78,9 +86,16 @@ impl TrackBranch {
         let (inbox, inbox_rx) = smol::channel::bounded(INBOX_CAPACITY);
         let current = Rc::new(RefCell::new(plan));
         let (shared, child_sink) = (current.clone(), sink.clone());
+        let states = ScriptStates::default();
         supervisor.spawn_child(CHILD, move || {
             let plan = shared.borrow().clone();
-            run_once(plan, clock, inbox_rx.clone(), child_sink.clone())
+            run_once(
+                plan,
+                states.clone(),
+                clock,
+                inbox_rx.clone(),
+                child_sink.clone(),
+            )
         });
         TrackBranch {
             inbox,
@@ -134,9 +149,13 @@ fn init_files(files: &[TrackFile], before: &[TrackFile], events: &Sender<VrrpEve
 }
 
 fn report(events: &Sender<VrrpEvent>, error: String) {
+    report_as(events, Op::InitTrackFile, error);
+}
+
+fn report_as(events: &Sender<VrrpEvent>, op: Op, error: String) {
     // A full channel loses the line, as for the vrrp actor's own events.
     let _ = events.try_send(VrrpEvent::Error {
-        op: Op::InitTrackFile,
+        op,
         instance: None,
         error,
     });
@@ -145,6 +164,7 @@ fn report(events: &Sender<VrrpEvent>, error: String) {
 /// One run of the child.
 async fn run_once(
     plan: TrackPlan,
+    states: ScriptStates,
     clock: MonotonicClock,
     inbox: Receiver<TrackMsg>,
     sink: TrackSink,
@@ -154,8 +174,16 @@ async fn run_once(
     let mut link_events = links.subscribe().map_err(|e| format!("link events: {e}"))?;
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
     let (actor_tx, actor_rx) = smol::channel::bounded(INBOX_CAPACITY);
+    let (notes_tx, notes) = smol::channel::bounded(NOTE_CAPACITY);
     let mut interfaces = plan.interfaces.clone();
-    let actor = TrackActor::new(plan, probe, clock, events_tx);
+    let resumed = states.borrow().clone();
+    let actor = TrackActor::new(plan, probe, clock, events_tx)
+        .with_notes(notes_tx)
+        .resume(&resumed);
+    let take_note = |note: TrackNote| match note {
+        TrackNote::Scripts(s) => *states.borrow_mut() = s,
+        other => report_as(&sink.events, Op::ReadTrackFile, other.to_string()),
+    };
     let pump = async {
         send_states(&links, &interfaces, &actor_tx).await;
         let mut inbox_open = true;
@@ -169,8 +197,16 @@ async fn run_once(
             };
             let link = async { Pump::Link(link_events.next().await.ok()) };
             let event = async { Pump::Event(events.recv().await.ok()) };
-            match future::or(event, future::or(msg, link)).await {
+            let note = async {
+                match notes.recv().await {
+                    Ok(n) => Pump::Note(n),
+                    // Gone with the actor, whose end the event channel reports.
+                    Err(_) => future::pending().await,
+                }
+            };
+            match future::or(event, future::or(note, future::or(msg, link))).await {
                 Pump::Event(Some(e)) => sink.publish(e).await,
+                Pump::Note(note) => take_note(note),
                 // The actor ended (told to stop): the run ends with it.
                 Pump::Event(None) => return Ok(()),
                 Pump::Msg(Some(TrackMsg::Reload(plan))) => {
@@ -229,10 +265,19 @@ async fn run_once(
         driver.await;
         Err("the netlink connection ended".to_string())
     };
-    future::or(work, netlink).await
+    let ended = future::or(work, netlink).await;
+    // However the run ended, the next one resumes from the newest states.
+    while let Ok(note) = notes.try_recv() {
+        take_note(note);
+    }
+    ended
 }
 
+/// Notes waiting for the pump; the actor never waits for room (see `TrackNote`).
+const NOTE_CAPACITY: usize = 16;
+
 enum Pump {
+    Note(TrackNote),
     Msg(Option<TrackMsg>),
     Link(Option<LinkEvent>),
     Event(Option<TrackEvent>),

@@ -33,8 +33,19 @@ struct Script<'a> {
     command: &'a Command,
     user: Option<&'a ScriptUser>,
     location: Option<Location>,
-    /// A `vrrp_script`: keepalived reports its failures as errors.
-    track: bool,
+    /// A `vrrp_script`'s name: keepalived reports its failures as errors, and a disabled one is
+    /// recorded in [`Validation::disabled_vrrp_scripts`](super::Validation).
+    vrrp_script: Option<&'a str>,
+}
+
+impl Script<'_> {
+    /// Reports that keepalived disables this script, and records it if it is a `vrrp_script`.
+    fn disable(&self, out: &mut Out, class: Class, message: String) {
+        out.push(class, self.location, message);
+        if let Some(name) = self.vrrp_script {
+            out.disabled_vrrp_scripts.insert(name.to_string());
+        }
+    }
 }
 
 pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
@@ -47,7 +58,7 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
     let mut any_found = false;
     let mut any_insecure = false;
     for s in &scripts {
-        let class_if_disabled = if s.track {
+        let class_if_disabled = if s.vrrp_script.is_some() {
             Class::Error
         } else {
             Class::Warning
@@ -56,9 +67,9 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
             Some(u) => match resolve(facts, u) {
                 Some(ids) => ids,
                 None => {
-                    out.push(
+                    s.disable(
+                        out,
                         class_if_disabled,
-                        s.location,
                         format!(
                             "{}: script user '{}' does not exist - disabling",
                             s.what, u.user
@@ -70,9 +81,9 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
             None => match default_user {
                 Some(ids) => ids,
                 None => {
-                    out.push(
+                    s.disable(
+                        out,
                         class_if_disabled,
-                        s.location,
                         format!("{}: no default script user - disabling", s.what),
                     );
                     continue;
@@ -94,7 +105,7 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
             facts.metadata(&real).map(|m| (p, real, m))
         });
         let Some((path, real, meta)) = located else {
-            let msg = if s.track {
+            let msg = if s.vrrp_script.is_some() {
                 format!(
                     "{}: disabling, script '{program}' not found/accessible",
                     s.what
@@ -102,14 +113,14 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
             } else {
                 format!("{}: script '{program}' not found - disabling", s.what)
             };
-            out.push(class_if_disabled, s.location, msg);
+            s.disable(out, class_if_disabled, msg);
             continue;
         };
         any_found = true;
         if !executable(&meta, ids) {
-            out.push(
+            s.disable(
+                out,
                 Class::Warning,
-                s.location,
                 format!(
                     "{}: script '{path}' is not executable for uid:gid {}:{} - disabling",
                     s.what, ids.uid, ids.gid
@@ -127,9 +138,9 @@ pub(super) fn check(config: &Config, facts: &dyn SystemFacts, out: &mut Out) {
         if let Some(problem) = insecure_component(facts, &real) {
             any_insecure = true;
             if security {
-                out.push(
+                s.disable(
+                    out,
                     class_if_disabled,
-                    s.location,
                     format!(
                         "{}: disabling script '{path}' due to insecure: {problem}",
                         s.what
@@ -170,7 +181,7 @@ fn notify<'a>(
         command: &s.command,
         user: s.user.as_ref(),
         location: at,
-        track: false,
+        vrrp_script: None,
     });
 }
 
@@ -182,7 +193,7 @@ fn collect(config: &Config) -> Vec<Script<'_>> {
             command: &s.script,
             user: s.user.as_ref(),
             location: s.location,
-            track: true,
+            vrrp_script: Some(&s.name),
         });
     }
     for i in &config.instances {
@@ -222,7 +233,7 @@ fn collect(config: &Config) -> Vec<Script<'_>> {
                         command: &m.path,
                         user: m.user.as_ref(),
                         location: rs.location,
-                        track: false,
+                        vrrp_script: None,
                     });
                 }
             }

@@ -1,7 +1,7 @@
 //! Validation tests: each check's exact message and class, on parsed configs and on configs
 //! built directly (for the invariants a parsed config cannot break).
 
-use super::{validate, FakeFacts, InterfaceFacts};
+use super::{validate, validate_config, FakeFacts, InterfaceFacts};
 use crate::config::diag::Class;
 use crate::config::model::*;
 use crate::config::parse::tree::tree;
@@ -563,6 +563,61 @@ fn script_users_must_exist() {
             ),
         ]
     );
+}
+
+/// The `vrrp_script`s validation disabled, by name.
+fn disabled(text: &str, facts: &FakeFacts) -> Vec<String> {
+    let (c, d) = parse(&tree(text));
+    assert!(d.is_empty(), "parse diagnostics: {d:#?}");
+    validate_config(&c, facts)
+        .disabled_vrrp_scripts
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn disabled_vrrp_scripts_are_recorded_by_name_not_by_message() {
+    let secure = " enable_script_security\n script_user root";
+    // Each way keepalived disables a vrrp_script.
+    assert_eq!(disabled(&with_script(secure, "/nope.sh"), &eth0()), ["chk"]);
+    let facts = eth0().file("/chk.sh", 0, 0, 0o644);
+    assert_eq!(disabled(&with_script(secure, "/chk.sh"), &facts), ["chk"]);
+    let facts = eth0()
+        .dir("/tmp", 0, 0, 0o777)
+        .file("/tmp/chk.sh", 0, 0, 0o755);
+    assert_eq!(
+        disabled(&with_script(secure, "/tmp/chk.sh"), &facts),
+        ["chk"]
+    );
+    let facts = eth0().root_script("/etc/keepalived/chk.sh");
+    let no_user = " enable_script_security";
+    assert_eq!(
+        disabled(&with_script(no_user, "/etc/keepalived/chk.sh"), &facts),
+        ["chk"]
+    );
+    let text = with_script(secure, "/etc/keepalived/chk.sh")
+        .replace("vrrp_script chk {\n", "vrrp_script chk {\n user ghost\n");
+    assert_eq!(disabled(&text, &facts), ["chk"]);
+    // Insecure without enable_script_security still runs (exit 6, nothing disabled), whatever
+    // its path says: the old rule matched "disabling" in the message text.
+    let facts = eth0()
+        .dir("/tmp", 0, 0, 0o777)
+        .dir("/tmp/disabling", 0, 0, 0o755)
+        .file("/tmp/disabling/chk.sh", 0, 0, 0o755);
+    let text = with_script("", "/tmp/disabling/chk.sh");
+    assert!(check(&text, &facts)
+        .iter()
+        .any(|(c, m)| *c == Class::ScriptSecurity && m.contains("disabling")));
+    assert_eq!(disabled(&text, &facts), Vec::<String>::new());
+    // A disabled notify script is not a vrrp_script.
+    let text = format!(
+        "global_defs {{\n{secure}\n}}\n{}",
+        instance(
+            "A",
+            " interface eth0\n virtual_router_id 1\n notify_master /nope/up.sh"
+        )
+    );
+    assert_eq!(disabled(&text, &eth0()), Vec::<String>::new());
 }
 
 #[test]

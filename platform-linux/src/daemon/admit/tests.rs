@@ -252,3 +252,46 @@ fn a_disabled_vrrp_script_is_left_out_of_tracking_as_keepalived_does() {
     assert_eq!(names, ["ok"]);
     assert_eq!(vrrp.tracking.instances[0].lines.len(), 1);
 }
+
+#[test]
+fn an_insecure_script_that_still_runs_is_tracked_whatever_its_path_says() {
+    // Without enable_script_security an insecure script runs (keepalived -t exits 6); its
+    // warning quotes the path, here containing "disabling", which must not disable it.
+    let text = "vrrp_script chk {\n  script \"SCRIPT\"\n  weight -20\n}\nvrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+    let c = Conf::new("insecure-script", "", &[]);
+    let dir = c.dir.join("disabling");
+    std::fs::create_dir_all(&dir).expect("script dir");
+    let script = dir.join("chk.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |m| std::fs::Permissions::from_mode(m);
+        std::fs::set_permissions(&script, mode(0o755)).expect("chmod script");
+        // Writable by anyone: insecure.
+        std::fs::set_permissions(&dir, mode(0o777)).expect("chmod dir");
+    }
+    std::fs::write(
+        c.file(),
+        text.replace("SCRIPT", script.to_str().unwrap_or_default()),
+    )
+    .expect("config");
+    let loaded = load(&c.options);
+    assert!(
+        loaded
+            .rendered_diagnostics()
+            .any(|d| d.contains("is insecure") && d.contains("disabling")),
+        "{:?}",
+        loaded.diagnostics
+    );
+    let admitted = c
+        .admit()
+        .expect("an insecure script does not stop the daemon");
+    let vrrp = admitted.vrrp.expect("a vrrp setup");
+    let names: Vec<&str> = vrrp
+        .tracking
+        .scripts
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["chk"]);
+}
