@@ -54,6 +54,11 @@ vrrp_interop() {
     HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/vrrp-interop.sh
 }
 
+vrrp_track() {
+    cargo build --quiet -p holdfast-linux
+    HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/vrrp-track.sh
+}
+
 step "install dependencies" bash tests/install-deps.sh
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -65,7 +70,7 @@ step "MSRV covers every dependency" bash tests/check-msrv.sh
 step "fuzz (${FUZZ_SECONDS}s per target)" fuzz_all
 step "system tests" system_tests
 step "VRRP interop with keepalived 2.2.7 (namespaces)" vrrp_interop
-step "VRRP tracking (vrrp_script) with keepalived 2.2.7 (namespaces)" bash -c 'cargo build --quiet -p holdfast-linux && HOLDFAST="$PWD/target/debug/holdfast" bash tests/system/vrrp-track.sh'
+step "VRRP tracking (vrrp_script) with keepalived 2.2.7 (namespaces)" vrrp_track
 step "real kernel (QEMU): IPVS premise" bash tests/vm/vm-premise.sh
 step "real kernel (QEMU): IPVS port" bash tests/vm/vm-ipvs-port.sh
 step "real kernel (QEMU): module loader" bash tests/vm/vm-module-loader.sh
