@@ -420,8 +420,9 @@ fn stop_turns_the_echo_off_before_the_close() {
     );
 }
 
-/// The far end of a terminal left in cooked mode: everything it receives goes straight back
-/// (dropped when the line is full, as a UART overruns). Returns what it received.
+/// The far end of a terminal left in cooked mode: everything it receives goes straight back, a
+/// UART FIFO's worth (16 bytes) at a time, dropped when the line is full (an overrun). Returns
+/// what it received.
 fn echo_everything(
     master: Arc<OwnedFd>,
     until: Arc<std::sync::atomic::AtomicBool>,
@@ -431,7 +432,7 @@ fn echo_everything(
     std::thread::spawn(move || {
         let flags = rustix::fs::fcntl_getfl(&*master).expect("getfl");
         rustix::fs::fcntl_setfl(&*master, flags | rustix::fs::OFlags::NONBLOCK).expect("setfl");
-        let mut buf = [0u8; 4096];
+        let mut buf = [0u8; 16];
         while !until.load(std::sync::atomic::Ordering::Relaxed) {
             match rustix::io::read(&*master, &mut buf) {
                 Ok(n @ 1..) => {
@@ -439,7 +440,7 @@ fn echo_everything(
                     out.lock().expect("lock").extend_from_slice(got);
                     let _ = rustix::io::write(&*master, got);
                 }
-                _ => std::thread::sleep(Duration::from_millis(2)),
+                _ => std::thread::sleep(Duration::from_millis(1)),
             }
         }
     });
@@ -483,7 +484,9 @@ fn an_echoing_far_end_gets_no_answers_to_its_echoes_and_the_console_goes_quiet()
             .unwrap_or_default()
     );
     let answers = all.matches("error:").count();
-    assert!(answers <= 3, "{answers} answers to echoed output:\n{all}");
+    // A few lines garbled while both ends still echoed (before the first line showed the far
+    // end echoing) are answered once; without the recognition it was thousands a second.
+    assert!(answers <= 50, "{answers} answers to echoed output:\n{all}");
     eprintln!("{after} bytes in all, {answers} error answers");
 
     // Someone at that terminal can still type a command.
@@ -495,7 +498,11 @@ fn an_echoing_far_end_gets_no_answers_to_its_echoes_and_the_console_goes_quiet()
         .unwrap_or_default()
         .contains("interface eth1 is down")
     {
-        assert!(start_at.elapsed() < WAIT, "no answer to vrrp:\n{}", text());
+        assert!(
+            start_at.elapsed() < WAIT,
+            "no answer to vrrp:\n{:?}",
+            text().get(from.saturating_sub(300)..)
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let t = Instant::now();

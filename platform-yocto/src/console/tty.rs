@@ -189,8 +189,15 @@ impl ConsoleDevice for TtyDevice {
         self.wait(PollFlags::IN, timeout)
     }
 
+    /// Echo off, and the input queued so far discarded: until now each byte bounced between
+    /// the two echoes, piling our prompts into the line buffer with no line end, where they
+    /// would swallow what someone types next.
     fn peer_echoes(&mut self) -> io::Result<()> {
-        self.echo_off()
+        self.echo_off()?;
+        if termios::isatty(&self.fd) {
+            termios::tcflush(&self.fd, termios::QueueSelector::IFlush)?;
+        }
+        Ok(())
     }
 }
 
