@@ -14,8 +14,12 @@
 #   a  INIT_MANAGER = "sysvinit" shape: /etc/init.d/rcS runs the S links (rcS.d, then rc5.d) and
 #      rc5.d/S30holdfast starts holdfast through /etc/init.d/holdfast; holdfast logs to syslog
 #      (busybox syslogd, read with logread). Then status, reload (HUP, same pid), restart (new
-#      pid), stop (holdfast's service and VIP removed, a service it did not make kept: no
-#      lvs_flush_on_stop in the default configuration), start again.
+#      pid) with the console's far end turned into an echoing terminal (stty sane: the console
+#      must recognise its own output coming back and go quiet), stop (holdfast's service and VIP
+#      removed, a service it did not make kept: no lvs_flush_on_stop in the default
+#      configuration) within 3 s although its console has output queued on a line that does not
+#      drain (ttyS2 closed, the cable backed up: closing the port used to wait for it), start
+#      again.
 #   b  INIT_MANAGER = "mdev-busybox" shape: no rc links for holdfast; the respawn line in
 #      /etc/inittab starts it, log on the console. SIGKILL -> init respawns it (new pid, IPVS and
 #      VIP back); a configuration holdfast refuses -> each respawn is refused and holdfast waits
@@ -163,8 +167,8 @@ ip link add eth0 type dummy
 ip link set eth0 multicast on
 ip addr add 192.0.2.1/24 dev eth0
 ip link set eth0 up
-# The test's end of the null-modem cable to holdfast's console: raw, no echo (an echo would type
-# holdfast's own output back at it); the settings outlive this open.
+# The test's end of the null-modem cable to holdfast's console: raw, no echo, for the console
+# checks (image a later turns it into an echoing terminal); the settings outlive this open.
 stty -F /dev/ttyS2 raw -echo
 if [ -e /etc/vm-syslog ]; then
 	syslogd -C128
@@ -268,6 +272,8 @@ console_checks() {
 	kill "$reader"
 	tr -d '\r' </tmp/console.out | sed "s/^/  console $v: /"
 }
+# tx_ttyS1: bytes the second serial port (holdfast's console) has sent.
+tx_ttyS1() { sed -n 's/^1:.* tx:\([0-9]*\) .*/\1/p' /proc/tty/driver/serial; }
 no_file() {
 	for f in "$@"; do [ ! -e "$f" ] || return 1; done
 }
@@ -305,11 +311,24 @@ if [ "$v" = a ]; then
 	check "reload keeps the pid" same "$(cat /var/run/holdfast.pid)" "$pid"
 	check "reload: holdfast still runs" alive "$pid"
 
+	# The far end becomes a terminal left in cooked mode: it echoes all it receives, read or not.
+	stty -F /dev/ttyS2 sane
+	sleep 600 </dev/ttyS2 &
+	echoer=$!
 	t=$(uptime_s)
 	/etc/init.d/holdfast restart
 	check "restart exits 0" [ $? = 0 ]
 	pid2=$(cat /var/run/holdfast.pid 2>/dev/null)
-	say "restart took $(awk -v a="$t" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s: pid $pid -> $pid2"
+	took=$(awk -v a="$t" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')
+	say "restart with an echoing far end took $took s: pid $pid -> $pid2"
+	check "restart with an echoing far end: done within 5 s" awk -v t="$took" 'BEGIN { exit !(t < 5) }'
+	sleep 3
+	tx1=$(tx_ttyS1)
+	sleep 2
+	tx2=$(tx_ttyS1)
+	say "ttyS1 sent $((tx2 - tx1)) bytes in 2 s with the echoing far end (tx $tx1 -> $tx2)"
+	check "the console does not answer its own echoed output: ttyS1 quiet (< 100 bytes in 2 s)" \
+		[ $((tx2 - tx1)) -lt 100 ]
 	check "restart: the old holdfast is gone" dead "$pid"
 	check "restart: a new holdfast runs" alive "$pid2"
 	check "restart: with a new pid" differ "$pid2" "$pid"
@@ -318,13 +337,27 @@ if [ "$v" = a ]; then
 
 	ipvsadm -A -t 192.0.2.200:80 -s rr
 	check "a service holdfast did not make is added" listed 'TCP  192.0.2.200:80'
+	# A line that does not drain: with ttyS2 closed the cable backs up (as XOFF or a dropped
+	# CTS would hold a real line), and the reloads' live events queue behind it. Closing the
+	# port then waits for that output (closing_wait, 30 s) unless holdfast discards it.
+	kill "$echoer"
+	n=0
+	while [ "$n" -lt 15 ]; do
+		kill -HUP "$pid2"
+		sleep 0.2
+		n=$((n + 1))
+	done
+	tx1=$(tx_ttyS1)
+	sleep 1
+	tx2=$(tx_ttyS1)
+	check "the line to ttyS2 is backed up before stop (ttyS1 tx stays at $tx1)" [ "$tx1" = "$tx2" ]
 	t=$(uptime_s)
 	/etc/init.d/holdfast stop
 	check "stop exits 0" [ $? = 0 ]
 	took=$(awk -v a="$t" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')
-	say "stop took $took s"
-	check "stop: holdfast ended on TERM before the script's STOP_TIMEOUT (no SIGKILL)" \
-		awk -v t="$took" 'BEGIN { exit !(t < 10) }'
+	say "stop with output queued on a line that does not drain took $took s"
+	check "stop: holdfast ended on TERM within 3 s although its console line does not drain (no SIGKILL)" \
+		awk -v t="$took" 'BEGIN { exit !(t < 3) }'
 	check "stop: holdfast is gone" dead "$pid2"
 	check "stop: the pid file is removed" [ ! -e /var/run/holdfast.pid ]
 	check "stop: holdfast removed its virtual server" not_listed 'TCP  192.0.2.100:80'

@@ -62,6 +62,11 @@ impl LineBuffer {
         None
     }
 
+    /// The line in progress (empty after an overflow).
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Forgets the line in progress; call after handling a [`LineEvent::Line`].
     pub fn clear(&mut self) {
         self.buf.clear();

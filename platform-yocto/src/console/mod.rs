@@ -15,6 +15,7 @@
 //! [`LINE_MAX`] bytes; anything else gets one `error: ...` line and the prompt.
 
 mod command;
+mod echo;
 mod handle;
 mod line;
 pub mod render;
@@ -22,6 +23,7 @@ mod session;
 mod tty;
 
 pub use command::{parse as parse_command, Command, CommandError, LOG_DEFAULT};
+pub use echo::{Echo, OutputLines, Recording, REMEMBERED};
 pub use handle::{ConsoleHandle, LIVE_QUEUE};
 pub use line::{LineBuffer, LineEvent, LINE_MAX};
 pub use session::{ReloadHook, Session, PROMPT};

@@ -1,7 +1,11 @@
 //! One console conversation, independent of the device: bytes in, screens out through any
 //! `embedded_io::Write`. The device loop ([`super::tty`]) feeds it; tests feed it directly.
+//! Everything it writes is remembered ([`super::echo`]) so that a far end echoing it back is
+//! recognised: such lines get no answer, and [`Session::peer_echoes`] tells the device loop to
+//! stop echoing itself.
 
 use super::command::{self, Command};
+use super::echo::{Echo, OutputLines, Recording};
 use super::handle::ConsoleHandle;
 use super::line::{LineBuffer, LineEvent, LINE_MAX};
 use super::render::{self, ConsoleStats, RenderResult, STATUS_ERRORS};
@@ -16,11 +20,15 @@ pub type ReloadHook = Box<dyn FnMut() -> Result<(), String> + Send>;
 /// The prompt printed after every answer.
 pub const PROMPT: &str = "holdfast> ";
 
-/// Line state, the live-events switch and a reusable event buffer.
+/// Line state, the live-events switch, what was written lately and a reusable event buffer.
 pub struct Session {
     line: LineBuffer,
     live_events: bool,
     scratch: Vec<Event>,
+    written: OutputLines,
+    peer_echoes: bool,
+    /// The line in progress began with our prompt, which was taken out of it.
+    prompted: bool,
 }
 
 impl Default for Session {
@@ -36,19 +44,33 @@ impl Session {
             line: LineBuffer::new(),
             live_events: true,
             scratch: ConsoleHandle::event_scratch(),
+            written: OutputLines::new(),
+            peer_echoes: false,
+            prompted: false,
         }
+    }
+
+    /// Whether the far end has been seen echoing our output (our prompt came back as input).
+    pub fn peer_echoes(&self) -> bool {
+        self.peer_echoes
     }
 
     pub fn live_events(&self) -> bool {
         self.live_events
     }
 
-    pub fn prompt<W: Write>(&self, out: &mut W) -> RenderResult<W> {
-        out.write_all(PROMPT.as_bytes())?;
+    pub fn prompt<W: Write>(&mut self, out: &mut W) -> RenderResult<W> {
+        Recording::new(out, &mut self.written).write_all(PROMPT.as_bytes())?;
         Ok(())
     }
 
-    /// Handles input bytes: each complete line is answered on `out`, followed by the prompt.
+    /// Writes one live event (whether live events are on is the caller's check).
+    pub fn live_event<W: Write>(&mut self, out: &mut W, event: &Event) -> RenderResult<W> {
+        render::live_event(&mut Recording::new(out, &mut self.written), event)
+    }
+
+    /// Handles input bytes: each complete line is answered on `out`, followed by the prompt. A
+    /// line that is our own output coming back gets neither.
     pub fn input<W: Write>(
         &mut self,
         bytes: &[u8],
@@ -56,11 +78,38 @@ impl Session {
         reload: &mut ReloadHook,
         out: &mut W,
     ) -> RenderResult<W> {
+        // Split borrows: the writer records into `written` while the rest of `self` is used.
+        let mut written = core::mem::take(&mut self.written);
+        let result = self.input_recorded(
+            bytes,
+            handle,
+            reload,
+            &mut Recording::new(out, &mut written),
+        );
+        self.written = written;
+        result
+    }
+
+    fn input_recorded<W: Write>(
+        &mut self,
+        bytes: &[u8],
+        handle: &ConsoleHandle,
+        reload: &mut ReloadHook,
+        out: &mut Recording<'_, W>,
+    ) -> RenderResult<W> {
         for &b in bytes {
             // Copy the line out so the buffer is free while the command runs.
             let mut line = heapless::String::<LINE_MAX>::new();
             let problem = match self.line.push(b) {
-                None => continue,
+                None => {
+                    // A prompt that came back leaves the line: prompts piling up (one per
+                    // answer) must not push what someone types there past LINE_MAX.
+                    if self.line.pending() == PROMPT.as_bytes() {
+                        self.line.clear();
+                        self.prompted = true;
+                    }
+                    continue;
+                }
                 Some(LineEvent::Line(l)) => {
                     // Cannot fail: the line buffer holds at most LINE_MAX bytes.
                     let _ = line.push_str(l);
@@ -70,8 +119,17 @@ impl Session {
                 Some(LineEvent::Malformed) => Some(false),
             };
             self.line.clear();
+            let prompted = core::mem::take(&mut self.prompted);
             match problem {
-                None => self.line_entered(&line, handle, reload, out)?,
+                None => {
+                    if prompted || OutputLines::is_prompted(&line) {
+                        self.peer_echoes = true;
+                    }
+                    match out.lines().classify(&line, prompted) {
+                        Echo::Ours => continue,
+                        Echo::Typed(text) => self.line_entered(text, handle, reload, out)?,
+                    }
+                }
                 Some(true) => writeln!(
                     out,
                     "error: line longer than {LINE_MAX} bytes ignored (type 'help')"
@@ -81,7 +139,7 @@ impl Session {
                     "error: line with control characters or invalid UTF-8 ignored (type 'help')"
                 )?,
             }
-            self.prompt(out)?;
+            out.write_all(PROMPT.as_bytes())?;
         }
         Ok(())
     }
@@ -188,5 +246,47 @@ mod tests {
         let out = run(&mut s, &h, "reload\nevents off\n");
         assert!(out.contains("error: reload refused: test hook"), "{out}");
         assert!(!s.live_events());
+    }
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::*;
+    use crate::events::Level;
+
+    /// A far end that echoes: everything written comes back, twice over.
+    #[test]
+    fn our_own_output_coming_back_gets_no_answer() {
+        let h = ConsoleHandle::new();
+        h.event(Level::Info, "vrrp", format_args!("event number 1"));
+        let mut events = ConsoleHandle::event_scratch();
+        h.copy_events(&mut events);
+        let mut reload: ReloadHook = Box::new(|| Err("test hook".into()));
+        let mut s = Session::new();
+        let mut out = Vec::new();
+        s.prompt(&mut out).expect("a Vec does not fail");
+        for e in &events {
+            s.live_event(&mut out, e).expect("a Vec does not fail");
+        }
+        s.input(b"bogus\n", &h, &mut reload, &mut out)
+            .expect("a Vec does not fail");
+        s.input(b"help\n", &h, &mut reload, &mut out)
+            .expect("a Vec does not fail");
+        assert!(!s.peer_echoes());
+        let echoed = out.clone();
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            s.input(&echoed, &h, &mut reload, &mut answers)
+                .expect("a Vec does not fail");
+        }
+        assert_eq!(String::from_utf8_lossy(&answers), "");
+        assert!(s.peer_echoes());
+        // Typed at that terminal after the prompt came back: answered.
+        s.input(b"holdfast> events off\n", &h, &mut reload, &mut answers)
+            .expect("a Vec does not fail");
+        assert_eq!(
+            String::from_utf8_lossy(&answers),
+            format!("live events off\n{PROMPT}")
+        );
     }
 }

@@ -6,9 +6,14 @@
 //! the tty's output buffer; the thread then waits in `poll` (checking the stop flag every
 //! [`POLL_INTERVAL`]), live events pile up in the bounded queue and are dropped and counted, and
 //! no actor notices.
+//!
+//! Closing a serial port waits until its unsent output has gone out (the port's `closing_wait`,
+//! 30 s by default). A line that does not drain (the far end sent XOFF or dropped CTS, a cable
+//! that backs up) made that close, and so the daemon's stop, hang past the init script's
+//! `STOP_TIMEOUT`. Dropping a [`TtyDevice`] therefore turns its echo off and discards what is
+//! still queued before the close: the console is going away, and nobody waits for its output.
 
 use super::handle::ConsoleHandle;
-use super::render;
 use super::session::{ReloadHook, Session};
 use crate::events::Event;
 use embedded_io::{ErrorType, Read, Write};
@@ -38,6 +43,12 @@ const READ_CHUNK: usize = 256;
 pub trait ConsoleDevice: Read + Write {
     /// Waits up to `timeout` for input; `Ok(true)` when a read will return data or end of input.
     fn wait_input(&mut self, timeout: Duration) -> Result<bool, Self::Error>;
+
+    /// The far end echoes what it receives: stop echoing its input back to it, or each byte
+    /// would bounce between the two ends for as long as both run. Nothing to do by default.
+    fn peer_echoes(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// Line settings for a dedicated console tty.
@@ -87,6 +98,18 @@ impl TtyDevice {
         if let Some(baud) = settings.baud {
             t.set_speed(baud)?;
         }
+        termios::tcsetattr(&self.fd, OptionalActions::Now, &t)?;
+        Ok(())
+    }
+
+    /// Turns the terminal's echo off (a no-op on a device that is not a terminal).
+    fn echo_off(&self) -> io::Result<()> {
+        if !termios::isatty(&self.fd) {
+            return Ok(());
+        }
+        let mut t = termios::tcgetattr(&self.fd)?;
+        t.local_modes &=
+            !(LocalModes::ECHO | LocalModes::ECHOE | LocalModes::ECHOK | LocalModes::ECHONL);
         termios::tcsetattr(&self.fd, OptionalActions::Now, &t)?;
         Ok(())
     }
@@ -165,6 +188,29 @@ impl ConsoleDevice for TtyDevice {
     fn wait_input(&mut self, timeout: Duration) -> io::Result<bool> {
         self.wait(PollFlags::IN, timeout)
     }
+
+    /// Echo off, and the input queued so far discarded: until now each byte bounced between
+    /// the two echoes, piling our prompts into the line buffer with no line end, where they
+    /// would swallow what someone types next.
+    fn peer_echoes(&mut self) -> io::Result<()> {
+        self.echo_off()?;
+        if termios::isatty(&self.fd) {
+            termios::tcflush(&self.fd, termios::QueueSelector::IFlush)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TtyDevice {
+    /// Echo off first (input arriving before the close would otherwise queue new output), then
+    /// the queues flushed, so the close does not wait for a line that may never drain.
+    fn drop(&mut self) {
+        if termios::isatty(&self.fd) {
+            // Nothing to do about a failure: the close that follows is all that is left.
+            let _ = self.echo_off();
+            let _ = termios::tcflush(&self.fd, termios::QueueSelector::IOFlush);
+        }
+    }
 }
 
 /// A running console; [`ConsoleThread::stop`] ends it.
@@ -227,7 +273,7 @@ where
         // Bounded per pass so input is answered even while events stream in.
         for event in live.try_iter().take(crate::console::LIVE_QUEUE) {
             if session.live_events() {
-                write_or_stop(render::live_event(&mut device, &event), stop)?;
+                write_or_stop(session.live_event(&mut device, &event), stop)?;
             }
         }
         if !device.wait_input(POLL_INTERVAL)? {
@@ -237,7 +283,16 @@ where
             Ok(0) => std::thread::sleep(HANGUP_BACKOFF),
             Ok(n) => {
                 let input = buf.get(..n).unwrap_or_default();
+                let echoed_before = session.peer_echoes();
                 write_or_stop(session.input(input, handle, &mut reload, &mut device), stop)?;
+                if session.peer_echoes() && !echoed_before {
+                    device.peer_echoes()?;
+                    handle.event(
+                        crate::events::Level::Warning,
+                        "console",
+                        format_args!("the far end echoes the console's output: echo turned off, echoed lines ignored"),
+                    );
+                }
             }
             Err(e) if stop.load(Ordering::Relaxed) => drop(e),
             Err(e) => return Err(e),
