@@ -32,15 +32,21 @@ step() {
 }
 
 fuzz_all() {
-    local entry dir target seeds
+    local entry dir target seeds log
+    log=$(mktemp)
     for entry in core/fuzz:config_reader core/fuzz:config_parse core/fuzz:vrrp_packet \
         core/fuzz:ipvs_codec core/fuzz:module_index platform-yocto/fuzz:console_input; do
         dir=${entry%%:*} target=${entry#*:}
         mkdir -p "$dir/corpus/$target"
         seeds=()
         [ -d "$dir/seeds/$target" ] && seeds=("seeds/$target")
-        (cd "$dir" && cargo fuzz run -s none "$target" "corpus/$target" "${seeds[@]}" -- \
-            -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 2>&1 | tail -n 3) || return 1
+        # Quiet on success; on a finding, the panic message and the reproducer's path.
+        if ! (cd "$dir" && cargo fuzz run -s none "$target" "corpus/$target" "${seeds[@]}" -- \
+            -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 >"$log" 2>&1); then
+            grep -v '^#[0-9]' "$log" | tail -n 60
+            return 1
+        fi
+        echo "$target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1)"
     done
 }
 
