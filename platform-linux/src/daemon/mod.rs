@@ -130,6 +130,9 @@ pub fn run(options: &Options) -> i32 {
         }
     };
 
+    // The source text, the parsed model and its diagnostics are not needed past start-up:
+    // what runs holds its own setup (a reload loads the files again).
+    drop(loaded);
     let console = appliance::start_console(options, &log);
     let executor = Rc::new(LocalExecutor::new());
     let main = run::run(executor.clone(), options, &log, admitted, quorum);

@@ -125,6 +125,8 @@ pub async fn run(
         ipvs.as_ref(),
         wish.as_ref(),
     );
+    // The checker branch took its copy; a reload parses the files again.
+    drop(admitted.config);
     log.info(format_args!(
         "running: {} virtual services wanted, {} VRRP instances",
         wish.as_ref().map_or(0, |w| w.table.len()),
