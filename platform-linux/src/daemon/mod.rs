@@ -27,6 +27,7 @@ mod checker_branch;
 pub mod json_dump;
 pub mod log;
 pub mod pidfile;
+mod residency;
 mod run;
 pub mod state;
 mod sys;

@@ -26,7 +26,7 @@ use super::checker_branch::CheckerBranch;
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
 use super::vrrp_branch::{self, VrrpBranch};
-use super::{json_dump, sys};
+use super::{json_dump, residency, sys};
 use crate::cli::Options;
 use crate::clock::MonotonicClock;
 use crate::ipvs::{LinuxIpvs, DEFAULT_TIMEOUT};
@@ -127,6 +127,9 @@ pub async fn run(
     );
     // The checker branch took its copy; a reload parses the files again.
     drop(admitted.config);
+    // Start-up code out of the resident set once steady (see `residency`).
+    let steady = || residency::release_after(residency::STEADY_AFTER);
+    executor.spawn(steady()).detach();
     log.info(format_args!(
         "running: {} virtual services wanted, {} VRRP instances",
         wish.as_ref().map_or(0, |w| w.table.len()),
@@ -257,6 +260,7 @@ pub async fn run(
                                 );
                             }
                             log.info("configuration reloaded");
+                            executor.spawn(steady()).detach();
                         }
                     }
                 }
