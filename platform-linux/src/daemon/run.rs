@@ -128,8 +128,8 @@ pub async fn run(
     // The checker branch took its copy; a reload parses the files again.
     drop(admitted.config);
     // Start-up code out of the resident set once steady (see `residency`).
-    let steady = || residency::release_after(residency::STEADY_AFTER);
-    executor.spawn(steady()).detach();
+    let releaser = residency::Releaser::spawn(&executor, residency::STEADY_AFTER);
+    releaser.activity();
     log.info(format_args!(
         "running: {} virtual services wanted, {} VRRP instances",
         wish.as_ref().map_or(0, |w| w.table.len()),
@@ -182,6 +182,7 @@ pub async fn run(
                 state.observe(&e);
             }
             Wake::Vrrp(e) => {
+                releaser.activity();
                 log.line(vrrp_branch::severity(&e), &e);
                 state.observe_vrrp(&e);
             }
@@ -260,7 +261,7 @@ pub async fn run(
                                 );
                             }
                             log.info("configuration reloaded");
-                            executor.spawn(steady()).detach();
+                            releaser.activity();
                         }
                     }
                 }

@@ -21,13 +21,16 @@
 
 mod sys;
 
+use futures_lite::future;
+use smol::channel::{Receiver, Sender};
+use smol::LocalExecutor;
 use std::fs;
 use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-/// How long after start-up (and after each reload) the release runs: the configuration has been
-/// read, the actors and their instances started.
+/// How long the daemon must have been quiet (no start-up, reload or VRRP event) before the
+/// release runs: by then the configuration has been read and the instances have settled.
 pub const STEADY_AFTER: Duration = Duration::from_secs(3);
 
 /// One mapping of the executable that may be released.
@@ -102,11 +105,47 @@ pub fn release_program_pages() -> io::Result<usize> {
     Ok(total)
 }
 
-/// Waits `delay`, then releases the executable's read-only pages. A failure (no `/proc`) only
-/// leaves them resident.
-pub async fn release_after(delay: Duration) {
-    smol::Timer::after(delay).await;
-    let _ = release_program_pages();
+/// The daemon's handle on the release task: [`Releaser::activity`] after start-up, a reload or
+/// a VRRP event; the release runs once [`STEADY_AFTER`] has passed without further activity,
+/// then waits for the next activity.
+#[derive(Debug, Clone)]
+pub struct Releaser {
+    pokes: Sender<()>,
+}
+
+impl Releaser {
+    /// Spawns the release task on `executor`; it ends when the last `Releaser` is dropped.
+    pub fn spawn(executor: &LocalExecutor<'static>, quiet: Duration) -> Releaser {
+        let (pokes, rx) = smol::channel::bounded(1);
+        // A failure (no /proc) only leaves the pages resident.
+        let release = || drop(release_program_pages());
+        executor.spawn(run(rx, quiet, release)).detach();
+        Releaser { pokes }
+    }
+
+    /// Something happened that runs code once (start-up, reload, a state change): release
+    /// once the daemon has been quiet for a while after it.
+    pub fn activity(&self) {
+        // Full: a poke is already pending, which is all that is needed.
+        let _ = self.pokes.try_send(());
+    }
+}
+
+/// The release task: after each activity, `release` once `quiet` passed without another.
+async fn run(pokes: Receiver<()>, quiet: Duration, mut release: impl FnMut()) {
+    while pokes.recv().await.is_ok() {
+        loop {
+            let again = async { pokes.recv().await.is_ok() };
+            let settled = async {
+                smol::Timer::after(quiet).await;
+                false
+            };
+            if !future::or(again, settled).await {
+                break;
+            }
+        }
+        release();
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +194,42 @@ Anonymous:           132 kB
         let smaps = "00400000-00401000 r-xp 00000000 fd:00 42 /usr/sbin/holdfast (deleted)\nAnonymous: 0 kB\n";
         assert_eq!(releasable(smaps, "/usr/sbin/holdfast (deleted)").len(), 1);
         assert!(releasable(smaps, "/usr/sbin/holdfast").is_empty());
+    }
+
+    #[test]
+    fn releases_once_per_quiet_period_after_activity() {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        let quiet = Duration::from_millis(30);
+        let released = Rc::new(Cell::new(0));
+        let (pokes, rx) = smol::channel::bounded(1);
+        let executor = LocalExecutor::new();
+        let count = released.clone();
+        let task = executor.spawn(run(rx, quiet, move || count.set(count.get() + 1)));
+        let released = &released;
+        let wait_for = |n: u32| async move {
+            for _ in 0..500 {
+                if released.get() >= n {
+                    break;
+                }
+                smol::Timer::after(Duration::from_millis(10)).await;
+            }
+            released.get()
+        };
+        smol::block_on(executor.run(async {
+            // Nothing happened yet: nothing released.
+            smol::Timer::after(quiet * 3).await;
+            assert_eq!(released.get(), 0);
+            pokes.try_send(()).expect("room for one poke");
+            assert_eq!(wait_for(1).await, 1);
+            // Quiet for a while: no further release without activity.
+            smol::Timer::after(quiet * 3).await;
+            assert_eq!(released.get(), 1);
+            pokes.try_send(()).expect("room for one poke");
+            assert_eq!(wait_for(2).await, 2);
+            drop(pokes);
+            task.await;
+        }));
     }
 
     #[test]
