@@ -12,7 +12,10 @@
 #   - failover after TERM: the master's priority-0 advert to the backup's first advert, and TERM
 #     to the priority-0 advert;
 #   - start-up to the first advert (priority 255, the owner: no Master_Down wait), from exec;
-#   - RSS and PSS of the whole process group (smaps_rollup), 1 and 100 instances;
+#   - RSS and PSS of the whole process group (smaps_rollup), 1 and 100 instances, MEM_SETTLE
+#     seconds after every VIP is up (holdfast releases its start-up code's pages 3 s after
+#     start, see platform-linux/src/daemon/residency), and with 100 instances once more
+#     MEM_LATER seconds after that, to show the figure holds while the daemon runs;
 #   - CPU (utime+stime of the process group) over CPU_SECONDS with 100 instances at 0.1 s, master
 #     and backup;
 #   - no flap with 1,000 instances at 1 s: master and backup of the same build for FLAP_SECONDS;
@@ -22,7 +25,8 @@
 #
 # HOLDFAST (default: the x86_64 static musl release build, built here as tests/bench/footprint.sh
 # builds it), HOLDFAST_GLIBC (default target/release/holdfast if present; "none" leaves the
-# column out), RUNS (5), CPU_SECONDS (30), FLAP_SECONDS (60), ONLY (parts to run, out of
+# column out), RUNS (5), CPU_SECONDS (30), FLAP_SECONDS (60), MEM_SETTLE (5), MEM_LATER (30),
+# ONLY (parts to run, out of
 # "binary kill term startup memory cpu flap"; default all), KINDS (columns, out of "musl glibc
 # keepalived"). Under CI=true a missing prerequisite fails, and so does a flap.
 set -uo pipefail
@@ -36,6 +40,8 @@ hf_init
 RUNS=${RUNS:-5}
 CPU_SECONDS=${CPU_SECONDS:-30}
 FLAP_SECONDS=${FLAP_SECONDS:-60}
+MEM_SETTLE=${MEM_SETTLE:-5}
+MEM_LATER=${MEM_LATER:-30}
 ONLY=${ONLY:-binary kill term startup memory cpu flap}
 KINDS=${KINDS:-musl glibc keepalived}
 vl_require keepalived awk pgrep ldd
@@ -252,9 +258,13 @@ bench_memory() {
 		many "$VL_DIR/mem.conf" 150 "$n"
 		start "$kind" $M "$VL_DIR/mem.conf"
 		wait_all $M "$n"
-		sleep 2
+		sleep "$MEM_SETTLE"
 		R[rss$n,$kind]="$(group_sum $M Rss) kB"
 		R[pss$n,$kind]="$(group_sum $M Pss) kB"
+		if [ "$n" = 100 ]; then
+			sleep "$MEM_LATER"
+			R[later$n,$kind]="$(group_sum $M Rss) / $(group_sum $M Pss) kB"
+		fi
 		stop_both
 	done
 }
@@ -366,6 +376,7 @@ row "RSS, 1 instance (process group)" rss1
 row "PSS, 1 instance" pss1
 row "RSS, 100 instances" rss100
 row "PSS, 100 instances" pss100
+row "RSS / PSS, 100 instances, ${MEM_LATER} s later" later100
 row "CPU over ${CPU_SECONDS} s, 100 instances, master" cpum
 row "CPU over ${CPU_SECONDS} s, 100 instances, backup" cpub
 row "1,000 at 1 s: CPU over ${FLAP_SECONDS} s, master" flapcpum

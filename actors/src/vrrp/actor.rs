@@ -20,10 +20,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 
 /// One running instance.
 pub(super) struct Running {
-    pub(super) setup: InstanceSetup,
+    /// Shared with the actor's [`VrrpSetup`] (and the daemon's copies of it).
+    pub(super) setup: Arc<InstanceSetup>,
     pub(super) core: vrrp::Instance,
     /// The address adverts go out from; `None` while the interface has none (held in Fault).
     pub(super) source: Option<IpAddr>,

@@ -19,6 +19,7 @@ use crate::ports::clock::Clock;
 use crate::ports::vrrp_net::{Links, PacketIo};
 use holdfast_core::vrrp::{self, Input, State};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     pub(super) async fn start(&mut self) {
@@ -45,7 +46,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     }
 
     /// A new instance in Initialize, with its source address resolved if possible.
-    async fn make_running(&mut self, setup: InstanceSetup) -> Option<Running> {
+    async fn make_running(&mut self, setup: Arc<InstanceSetup>) -> Option<Running> {
         let source = self.resolve_source(&setup).await;
         let core = self.new_core(&setup, source)?;
         Some(Running {

@@ -224,8 +224,11 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         let Some(run) = self.instances.get(i) else {
             return;
         };
+        let Some(scripts) = run.setup.notify.as_deref() else {
+            return;
+        };
         let jobs = notify::jobs(
-            &run.setup.notify,
+            scripts,
             Notifier::Instance,
             &run.setup.name,
             state,

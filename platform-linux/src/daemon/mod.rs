@@ -1,6 +1,7 @@
 //! The holdfast daemon (`holdfast -f FILE -n -l ...`): load and admit the configuration, go to
 //! the background unless `-n`, write the pid files, and run the supervised actors on one
-//! `smol::LocalExecutor` under `futures_lite::future::block_on` until TERM or INT: the IPVS branch when the
+//! `smol::LocalExecutor` under [`local_reactor::block_on`](crate::net::local_reactor::block_on)
+//! until TERM or INT: the IPVS branch when the
 //! configuration has virtual servers (not under `-P`), the vrrp actor ([`vrrp_branch`]) when it
 //! has `vrrp_instance`s (not under `-C`), with the tracker ([`track_branch`]) when an instance
 //! tracks scripts, interfaces or files.
@@ -16,10 +17,12 @@
 //!
 //! Threads: the executor is this thread; smol's reactor adds its one `async-io` thread and the
 //! kernel-module port runs module loads on the `blocking` pool, capped at
-//! [`BLOCKING_THREADS`]. There is no global executor. The `async-io` thread alone waits on the
-//! reactor: under `smol::block_on` this thread and that one took turns at it, with a futex
-//! hand-over and a 50 µs–10 ms back-off poll around most wake-ups (measured: a third more CPU
-//! for 100 instances at 0.1 s).
+//! [`BLOCKING_THREADS`]. There is no global executor. The `async-io` thread alone waits on
+//! smol's reactor (timers, netlink, signals): under `smol::block_on` this thread and that one
+//! took turns at it, with a futex hand-over and a 50 µs–10 ms back-off poll around most
+//! wake-ups (measured: a third more CPU for 100 instances at 0.1 s). The VRRP sockets are not on
+//! it: this thread waits for them in its own `epoll_wait` (`net::local_reactor`), so a burst of
+//! adverts wakes no other thread.
 
 pub mod admit;
 pub mod appliance;
@@ -27,6 +30,7 @@ mod checker_branch;
 pub mod json_dump;
 pub mod log;
 pub mod pidfile;
+mod residency;
 mod run;
 pub mod state;
 mod sys;
@@ -130,12 +134,15 @@ pub fn run(options: &Options) -> i32 {
         }
     };
 
+    // The source text, the parsed model and its diagnostics are not needed past start-up:
+    // what runs holds its own setup (a reload loads the files again).
+    drop(loaded);
     let console = appliance::start_console(options, &log);
     let executor = Rc::new(LocalExecutor::new());
     let main = run::run(executor.clone(), options, &log, admitted, quorum);
     // The main task waits on signals and channels; `Quiet` keeps it from being polled (a
     // `recvfrom` on the signal pipe each time) on every wake-up of another task.
-    let code = futures_lite::future::block_on(executor.run(QuietFuture::new(main)));
+    let code = crate::net::local_reactor::block_on(executor.run(QuietFuture::new(main)));
     appliance::stop_console(console, &log);
     if code == 0 {
         code

@@ -26,7 +26,7 @@ use super::checker_branch::CheckerBranch;
 use super::log::Log;
 use super::state::{write_dump, State, DUMP_PATH};
 use super::vrrp_branch::{self, VrrpBranch};
-use super::{json_dump, sys};
+use super::{json_dump, residency, sys};
 use crate::cli::Options;
 use crate::clock::MonotonicClock;
 use crate::ipvs::{LinuxIpvs, DEFAULT_TIMEOUT};
@@ -125,6 +125,11 @@ pub async fn run(
         ipvs.as_ref(),
         wish.as_ref(),
     );
+    // The checker branch took its copy; a reload parses the files again.
+    drop(admitted.config);
+    // Start-up code out of the resident set once steady (see `residency`).
+    let releaser = residency::Releaser::spawn(&executor, residency::STEADY_AFTER);
+    releaser.activity();
     log.info(format_args!(
         "running: {} virtual services wanted, {} VRRP instances",
         wish.as_ref().map_or(0, |w| w.table.len()),
@@ -191,6 +196,7 @@ pub async fn run(
                 state.observe(&e);
             }
             Wake::Vrrp(e) => {
+                releaser.activity();
                 log.line(vrrp_branch::severity(&e), &e);
                 state.observe_vrrp(&e);
             }
@@ -269,6 +275,7 @@ pub async fn run(
                                 );
                             }
                             log.info("configuration reloaded");
+                            releaser.activity();
                         }
                     }
                 }

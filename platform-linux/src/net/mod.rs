@@ -13,6 +13,7 @@ mod events;
 mod frames;
 mod ipv4_header;
 mod links;
+pub mod local_reactor;
 mod quiet;
 pub(crate) mod sys;
 mod vrrp_socket;

@@ -1,13 +1,14 @@
 //! The system calls rustix has no safe wrapper for, and the only `unsafe` of the network ports:
 //! integer socket options it lacks (`SO_BINDTODEVICE`, `IP_PKTINFO`, `IPV6_RECVHOPLIMIT`, ...),
 //! `recvmsg`/`sendmsg` with `IP(V6)_PKTINFO` and hop-limit ancillary data, and `sendto` with a
-//! link-layer address on a packet socket. Every function takes a borrowed descriptor and plain
-//! Rust values, and returns `io::Result`; `EINTR` is left to the caller.
+//! link-layer address on a packet socket; the epoll set and eventfd of the daemon's
+//! [`local_reactor`](super::local_reactor). Every function takes a borrowed descriptor and
+//! plain Rust values, and returns `io::Result`; `EINTR` is left to the caller.
 
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::ptr;
 
 /// Ancillary data space for one `in6_pktinfo` and one hop limit, rounded up generously; `u64`
@@ -311,4 +312,93 @@ pub fn send_frame(
             socklen::<libc::sockaddr_ll>(),
         )
     })
+}
+
+/// `epoll_create1(EPOLL_CLOEXEC)`.
+pub fn epoll_create() -> io::Result<OwnedFd> {
+    // SAFETY: no pointer is passed; a non-negative result is a new descriptor this process owns.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    check(fd)?;
+    // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `epoll_ctl(epoll, EPOLL_CTL_ADD, fd, {events, token})`.
+pub fn epoll_add(
+    epoll: BorrowedFd<'_>,
+    fd: BorrowedFd<'_>,
+    events: u32,
+    token: u64,
+) -> io::Result<()> {
+    let mut event = libc::epoll_event { events, u64: token };
+    // SAFETY: `event` is a live, initialised `epoll_event` the kernel only reads.
+    check(unsafe {
+        libc::epoll_ctl(
+            epoll.as_raw_fd(),
+            libc::EPOLL_CTL_ADD,
+            fd.as_raw_fd(),
+            ptr::from_mut(&mut event),
+        )
+    })
+}
+
+/// `epoll_ctl(epoll, EPOLL_CTL_DEL, fd)`.
+pub fn epoll_del(epoll: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: the event argument may be null for EPOLL_CTL_DEL (Linux >= 2.6.9).
+    check(unsafe {
+        libc::epoll_ctl(
+            epoll.as_raw_fd(),
+            libc::EPOLL_CTL_DEL,
+            fd.as_raw_fd(),
+            ptr::null_mut(),
+        )
+    })
+}
+
+/// `epoll_wait(epoll, events, -1)`: the tokens of the ready descriptors, in `tokens`; returns
+/// how many.
+pub fn epoll_wait(epoll: BorrowedFd<'_>, tokens: &mut [u64]) -> io::Result<usize> {
+    const MAX: usize = 32;
+    // SAFETY: `epoll_event` is plain data; all-zero is a valid value.
+    let mut events: [libc::epoll_event; MAX] = unsafe { zeroed() };
+    let room = tokens.len().min(MAX);
+    // SAFETY: the kernel writes at most `room` (<= MAX) events into `events`, which lives
+    // across the call.
+    let n = unsafe {
+        libc::epoll_wait(
+            epoll.as_raw_fd(),
+            events.as_mut_ptr(),
+            libc::c_int::try_from(room).unwrap_or(1),
+            -1,
+        )
+    };
+    check(n)?;
+    let n = usize::try_from(n).unwrap_or(0).min(room);
+    for (slot, event) in tokens.iter_mut().zip(events.iter().take(n)) {
+        *slot = event.u64;
+    }
+    Ok(n)
+}
+
+/// `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: no pointer is passed; a non-negative result is a new descriptor this process owns.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+    check(fd)?;
+    // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds one to an eventfd's counter (a full counter, `EAGAIN`, is already signalled).
+pub fn eventfd_signal(fd: BorrowedFd<'_>) {
+    let one = 1u64.to_ne_bytes();
+    // SAFETY: writes 8 bytes from a live local array, as eventfd requires.
+    unsafe { libc::write(fd.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+}
+
+/// Resets an eventfd's counter (`EAGAIN` when it was zero).
+pub fn eventfd_drain(fd: BorrowedFd<'_>) {
+    let mut value = [0u8; 8];
+    // SAFETY: reads at most 8 bytes into a live local array.
+    unsafe { libc::read(fd.as_raw_fd(), value.as_mut_ptr().cast(), value.len()) };
 }

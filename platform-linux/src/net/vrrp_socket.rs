@@ -14,8 +14,12 @@
 //! length (IHL, so options are skipped), TTL and addresses, and the payload moved to the front
 //! of the buffer. An IPv6 raw socket hands over the payload alone, with the hop limit, the
 //! destination and the interface as ancillary data (`IPV6_RECVHOPLIMIT`, `IPV6_RECVPKTINFO`).
+//!
+//! Inside the daemon's [`local_reactor::block_on`] a socket waits for adverts on the executor
+//! thread's own epoll set; elsewhere on smol's reactor.
 
-use super::{ipv4_header, sys};
+use super::{ipv4_header, local_reactor, sys};
+use futures_lite::future;
 use holdfast_actors::ports::vrrp_net::{
     Family, Interface, NetError, Received, VrrpSocket, VrrpSocketSpec, VRRP_GROUP_V4,
     VRRP_GROUP_V6, VRRP_PROTOCOL, VRRP_TOS, VRRP_TTL,
@@ -26,6 +30,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::os::fd::{AsFd, OwnedFd};
+use std::task::Poll;
 
 /// The receive buffer asked for (the kernel doubles it for its bookkeeping): 1 MiB in all, a
 /// burst of about 800 adverts.
@@ -267,11 +272,32 @@ impl VrrpSocket for LinuxVrrpSocket {
     }
 
     async fn recv(&self, buf: &mut [u8]) -> Result<Received, NetError> {
-        let meta = self
-            .fd
-            .read_with(|fd| retry_eintr(|| sys::recv_msg(fd.as_fd(), buf)))
+        let meta = if local_reactor::active() {
+            let fd = self.fd.get_ref().as_fd();
+            future::poll_fn(|cx| loop {
+                if let Err(e) = std::task::ready!(local_reactor::poll_readable(fd, cx)) {
+                    return Poll::Ready(Err(e));
+                }
+                match retry_eintr(|| sys::recv_msg(fd, buf)) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        local_reactor::not_readable(fd);
+                    }
+                    other => return Poll::Ready(other),
+                }
+            })
             .await
-            .map_err(|e| self.recv_error(e))?;
+        } else {
+            self.fd
+                .read_with(|fd| retry_eintr(|| sys::recv_msg(fd.as_fd(), buf)))
+                .await
+        }
+        .map_err(|e| self.recv_error(e))?;
         self.finish_recv(buf, meta)
+    }
+}
+
+impl Drop for LinuxVrrpSocket {
+    fn drop(&mut self) {
+        local_reactor::forget(self.fd.get_ref().as_fd());
     }
 }

@@ -98,7 +98,7 @@ pub(super) fn instance(
         // Set by `VrrpSetup::from_config` from the tracking plan.
         tracked: false,
         track_own_interface: !inst.dont_track_primary,
-        notify: inst.notify.clone(),
+        notify: (inst.notify != model::Notify::default()).then(|| Box::new(inst.notify.clone())),
     })
 }
 

@@ -21,11 +21,16 @@ use holdfast_core::vrrp::{self, sync_group::MAX_SYNC_MEMBERS};
 use map::instance;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 /// Everything the vrrp actor runs, built by [`VrrpSetup::from_config`].
+///
+/// Each instance's setup is held once: the actor's running instance, the actor's current setup,
+/// the daemon's copy for a restarted run and the one it compares on reload all share it
+/// (cloning a `VrrpSetup` copies pointers). Equality still compares contents.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VrrpSetup {
-    pub instances: Vec<InstanceSetup>,
+    pub instances: Vec<Arc<InstanceSetup>>,
     pub sync_groups: Vec<SyncGroupSetup>,
     /// `global_defs` `script_user`: who runs notify scripts that name no user.
     pub script_user: Option<ScriptUser>,
@@ -59,7 +64,9 @@ pub struct InstanceSetup {
     pub tracked: bool,
     /// Whether the instance's own interface going down puts it in Fault (not `dont_track_primary`).
     pub track_own_interface: bool,
-    pub notify: model::Notify,
+    /// The notify scripts; `None` when none is set (boxed: most instances have none, and a
+    /// `Notify` is larger than the rest of the setup).
+    pub notify: Option<Box<model::Notify>>,
 }
 
 impl InstanceSetup {
@@ -223,7 +230,7 @@ impl VrrpSetup {
         }
         if errors.is_empty() {
             Ok(VrrpSetup {
-                instances,
+                instances: instances.into_iter().map(Arc::new).collect(),
                 sync_groups,
                 script_user: config.global.script_user.clone(),
                 tracking,
