@@ -144,3 +144,18 @@ vm_boot_image() {
     sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$log.raw" >"$log"
     return "$rc"
 }
+
+# Host-side checks of a VM scenario, counted in $passed and $failed for the scenario's summary.
+passed=0
+failed=0
+check() { # NAME COMMAND...: one host-side check
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "ok:   $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $name"
+    fi
+}

@@ -36,19 +36,6 @@ cargo build --quiet --release --target x86_64-unknown-linux-musl -p holdfast-lin
 cargo build --quiet --release --target x86_64-unknown-linux-musl -p holdfast-tests --bin ipvs-probe
 ls -la "$musl/holdfast"
 
-passed=0
-failed=0
-check() { # NAME COMMAND...: one host-side check
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok:   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-    fi
-}
 
 # Host-side: a configuration with a TCP_CHECK runs (this kernel has no IPVS: the daemon keeps
 # running and stops cleanly on TERM); one with a checker setting holdfast lacks is refused with

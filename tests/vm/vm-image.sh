@@ -61,19 +61,6 @@ cargo build --quiet --release --target x86_64-unknown-linux-musl -p holdfast-lin
 cargo build --quiet --release --target x86_64-unknown-linux-musl -p holdfast-tests --bin ipvs-probe
 echo "build: $((SECONDS - t0)) s"
 
-passed=0
-failed=0
-check() { # NAME COMMAND...: one host-side check
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok:   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-    fi
-}
 recipe_var() { python3 tests/meta/layer_facts.py var "$1"; }
 # bitbake's paths for a standard oe-core distro (bitbake.conf).
 expand_paths() { sed -e 's|\${sysconfdir}|/etc|g' -e 's|\${sbindir}|/usr/sbin|g' -e 's|\${datadir}|/usr/share|g'; }
