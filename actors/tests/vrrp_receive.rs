@@ -152,3 +152,27 @@ fn our_own_adverts_are_ignored() {
     assert_eq!(status.counters.rx.count(RxProblem::OwnAdvert), 1);
     assert_eq!(status.instances[0].state, State::Master);
 }
+
+#[test]
+fn an_advert_that_waited_in_the_socket_counts_from_its_arrival() {
+    // Priority 100 at 1 s (VRRPv2): Master_Down_Interval = 3 s + (256 - 100) / 256 s = 3.609 s.
+    let mut lab = Lab::new();
+    lab.start(1, setup(&instance(100, AUTH)));
+    lab.run_until(Instant::from_millis(1000));
+    assert_eq!(lab.state(0), State::Backup);
+    // Read at 1.000 s, arrived at 0.600 s: the master is down from 0.600 + 3.609 = 4.209 s.
+    let delivered = lab.segment.inject_waited(
+        v4(PEER),
+        IpAddr::V4(VRRP_GROUP_V4),
+        &advert(51, 254, 1, b"secret12"),
+        Duration::from_millis(400),
+    );
+    assert_eq!(delivered, 1);
+    lab.settle();
+    assert_eq!(lab.status(0).counters.adverts_accepted, 1);
+    lab.run_until(Instant::from_millis(4150));
+    assert_eq!(lab.state(0), State::Backup, "taken over before 4.209 s");
+    // Counted from its reading, the takeover would come at 4.609 s.
+    lab.run_until(Instant::from_millis(4300));
+    assert_eq!(lab.state(0), State::Master, "not taken over at 4.209 s");
+}

@@ -57,9 +57,12 @@ fn send_a_to_b(
         destination,
         buf_len,
         &PAYLOAD,
+        Duration::ZERO,
     )
 }
 
+/// [`send_a_to_b`] with any payload, B reading `read_after` after A has sent.
+#[allow(clippy::too_many_arguments)]
 fn send_payload_a_to_b(
     pair: &Pair,
     family: Family,
@@ -68,10 +71,12 @@ fn send_payload_a_to_b(
     destination: IpAddr,
     buf_len: usize,
     payload: &[u8],
+    read_after: Duration,
 ) -> Got {
+    let (sent_tx, sent_rx) = mpsc::channel();
     let (ready_tx, ready_rx) = mpsc::channel();
     std::thread::scope(|s| {
-        let b = s.spawn(|| {
+        let b = s.spawn(move || {
             enter(&pair.b);
             smol::block_on(with_links(async |links| {
                 let vb = interface(links, VB).await;
@@ -82,6 +87,10 @@ fn send_payload_a_to_b(
                 };
                 let sock = LinuxPacketIo.open_vrrp(&spec).expect("open in B");
                 ready_tx.send(()).expect("A waits");
+                if !read_after.is_zero() {
+                    sent_rx.recv().expect("A sent");
+                    std::thread::sleep(read_after);
+                }
                 let mut buf = vec![0xa5u8; buf_len];
                 let received = timeout(sock.recv(&mut buf))
                     .await
@@ -108,6 +117,8 @@ fn send_payload_a_to_b(
                 sock.send(payload, source, destination)
                     .await
                     .expect("send from A");
+                // B may have stopped waiting for it (read_after zero).
+                let _ = sent_tx.send(());
             }));
         });
         b.join().expect("B thread")
@@ -128,9 +139,44 @@ fn ipv4_multicast_advert_arrives_with_ttl_255_and_its_addresses() {
             destination: group,
             hop_limit: 255,
             ifindex: got.vb_ifindex,
+            waited: got.received.waited,
         }
     );
     assert_eq!(got.payload, PAYLOAD);
+}
+
+#[test]
+fn an_advert_read_late_reports_how_long_it_waited_in_the_socket() {
+    let Some(pair) = Pair::new() else { return };
+    let group = IpAddr::V4(VRRP_GROUP_V4);
+    for (family, source, destination) in [
+        (Family::Ipv4, a_v4(), group),
+        (Family::Ipv6, v6(A_V6), IpAddr::V6(VRRP_GROUP_V6)),
+    ] {
+        let late = Duration::from_millis(30);
+        let got = send_payload_a_to_b(
+            &pair,
+            family,
+            true,
+            source,
+            destination,
+            1500,
+            &PAYLOAD,
+            late,
+        );
+        let waited = got.received.waited.total_millis();
+        // At least the sleep; at most the cap that guards against wall-clock steps.
+        assert!(
+            (30..=holdfast_linux::net::MAX_WAITED.total_millis()).contains(&waited),
+            "{family}: waited {waited} ms after a 30 ms late read"
+        );
+    }
+    let prompt = send_a_to_b(&pair, Family::Ipv4, true, a_v4(), group, 1500);
+    assert!(
+        prompt.received.waited.total_millis() < 30,
+        "a prompt read waited {} ms",
+        prompt.received.waited.total_millis()
+    );
 }
 
 #[test]
@@ -147,6 +193,7 @@ fn ipv6_multicast_advert_arrives_with_hop_limit_255_and_its_addresses() {
             destination: group,
             hop_limit: 255,
             ifindex: got.vb_ifindex,
+            waited: got.received.waited,
         }
     );
     assert_eq!(got.payload, PAYLOAD);
@@ -201,7 +248,7 @@ fn capture_on_b(pair: &Pair, family: Family) -> (Vec<u8>, [u8; 6]) {
         Family::Ipv6 => (0x86dd, v6(A_V6), IpAddr::V6(VRRP_GROUP_V6)),
     };
     std::thread::scope(|s| {
-        let b = s.spawn(|| {
+        let b = s.spawn(move || {
             enter(&pair.b);
             let vb = smol::block_on(with_links(async |links| interface(links, VB).await));
             let capture = Capture::open(vb.ifindex, ethertype);
@@ -367,7 +414,16 @@ fn a_wire_advert_from_a_secondary_source_passes_the_peers_checks() {
         let group = family.vrrp_group();
         let mut bytes = [0u8; 1500];
         let len = emit_vrrp(&repr, source, group, &mut bytes).expect("fits");
-        let got = send_payload_a_to_b(&pair, family, true, source, group, 1500, &bytes[..len]);
+        let got = send_payload_a_to_b(
+            &pair,
+            family,
+            true,
+            source,
+            group,
+            1500,
+            &bytes[..len],
+            Duration::ZERO,
+        );
         let r = got.received;
         let parsed = parse_vrrp(
             &got.payload,

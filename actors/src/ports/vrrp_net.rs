@@ -13,6 +13,7 @@
 //!
 //! Futures are not `Send`: the daemon runs its actors on one `LocalExecutor` (FIELD-NOTES §6).
 
+use holdfast_core::time::Duration;
 use holdfast_core::wire::{self, IpVersion};
 use std::fmt;
 use std::future::Future;
@@ -156,6 +157,9 @@ pub struct Received {
     pub hop_limit: u8,
     /// The interface the packet arrived on.
     pub ifindex: u32,
+    /// How long the packet sat in the socket before this read (from the kernel's arrival
+    /// stamp; zero when unknown). An advert counts from its arrival, not from its reading.
+    pub waited: Duration,
 }
 
 /// Address scope (`ip addr add ... scope`), as keepalived's `virtual_ipaddress` takes it.

@@ -127,6 +127,8 @@ pub struct VrrpActor<P: PacketIo, L: Links, C: Clock> {
     /// When to try again to open missing sockets and to find missing source addresses.
     pub(super) retry_at: Option<Instant>,
     pub(super) counters: VrrpCounters,
+    /// The latest time fed to any instance: no input is fed at an earlier one.
+    pub(super) last_fed: Instant,
 }
 
 /// What woke the loop.
@@ -168,6 +170,7 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             tracking: BTreeMap::new(),
             retry_at: None,
             counters: VrrpCounters::default(),
+            last_fed: Instant::from_millis(0),
         }
     }
 

@@ -31,7 +31,8 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
         match self.accept(slot, &received) {
             Ok((instance, advert)) => {
                 self.counters.adverts_accepted = self.counters.adverts_accepted.saturating_add(1);
-                self.feed(instance, Input::Advert(advert)).await;
+                self.feed_arrived(instance, Input::Advert(advert), received.waited)
+                    .await;
             }
             Err(problem) => self.rx_problem(problem, slot, Some(received.source)),
         }

@@ -6,6 +6,7 @@
 use super::actor::VrrpActor;
 use crate::ports::clock::Clock;
 use crate::ports::vrrp_net::{Links, PacketIo};
+use holdfast_core::time::{Duration, Instant};
 use holdfast_core::vrrp::sync_group::{self, MemberView, MAX_SYNC_MEMBERS};
 use holdfast_core::vrrp::{Action, Input, State};
 use std::collections::VecDeque;
@@ -18,15 +19,22 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
     /// Feeds `input` to instance `i` at the current time, performs the actions and lets its
     /// sync group follow.
     pub(super) async fn feed(&mut self, i: usize, input: Input) {
-        self.drive(i, input, true).await;
+        self.drive(i, input, Duration::ZERO, true).await;
+    }
+
+    /// Feeds instance `i` an input that happened `ago` (a received advert that waited in its
+    /// socket): its timers count from then. Never earlier than an input already fed, as the
+    /// core asks.
+    pub(super) async fn feed_arrived(&mut self, i: usize, input: Input, ago: Duration) {
+        self.drive(i, input, ago, true).await;
     }
 
     /// Feeds `input` to instance `i` alone (stopping an instance must not move its group).
     pub(super) async fn feed_local(&mut self, i: usize, input: Input) {
-        self.drive(i, input, false).await;
+        self.drive(i, input, Duration::ZERO, false).await;
     }
 
-    async fn drive(&mut self, first: usize, input: Input, propagate: bool) {
+    async fn drive(&mut self, first: usize, input: Input, ago: Duration, propagate: bool) {
         let mut work = VecDeque::from([(first, input)]);
         let mut steps = 0;
         while let Some((i, input)) = work.pop_front() {
@@ -34,7 +42,14 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
             if steps > MAX_STEPS {
                 break;
             }
-            let now = self.clock.now();
+            let clock_now = self.clock.now();
+            let at = if steps == 1 {
+                Instant::from_millis(clock_now.total_millis().saturating_sub(ago.total_millis()))
+            } else {
+                clock_now
+            };
+            let now = at.max(self.last_fed);
+            self.last_fed = now;
             let Some(run) = self.instances.get_mut(i) else {
                 continue;
             };

@@ -22,7 +22,7 @@ pub use events::LinuxLinkEvents;
 pub use frames::LinuxFrames;
 pub use links::{LinuxLinks, NetlinkDriver};
 pub use quiet::{Quiet, QuietFuture};
-pub use vrrp_socket::LinuxVrrpSocket;
+pub use vrrp_socket::{LinuxVrrpSocket, MAX_WAITED};
 
 use holdfast_actors::ports::vrrp_net::{Interface, NetError, PacketIo, VrrpSocketSpec};
 

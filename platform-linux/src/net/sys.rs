@@ -11,8 +11,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::ptr;
 
-/// Ancillary data space for one `in6_pktinfo` and one hop limit, rounded up generously; `u64`
-/// elements give the alignment `cmsghdr` needs.
+/// Ancillary data space for one `in6_pktinfo`, one hop limit and one `timespec`, rounded up
+/// generously; `u64` elements give the alignment `cmsghdr` needs.
 const CONTROL_WORDS: usize = 32;
 
 fn socklen<T>() -> libc::socklen_t {
@@ -88,10 +88,14 @@ pub struct RecvMeta {
     pub ifindex: Option<u32>,
     /// `IPV6_HOPLIMIT`.
     pub hop_limit: Option<u8>,
+    /// `SCM_TIMESTAMPNS`: when the datagram arrived, `CLOCK_REALTIME` (seconds, nanoseconds).
+    pub arrived_realtime: Option<(i64, i64)>,
 }
 
 /// `recvmsg` of one datagram into `buf`, with its source and the `IP_PKTINFO`,
-/// `IPV6_PKTINFO` and `IPV6_HOPLIMIT` ancillary data the socket asked for.
+/// `IPV6_PKTINFO`, `IPV6_HOPLIMIT` and `SCM_TIMESTAMPNS` ancillary data the socket asked for.
+// `time_t` and `c_long` are 32 bits on 32-bit targets: `i64::from` is a no-op only here.
+#[allow(clippy::useless_conversion)]
 pub fn recv_msg(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<RecvMeta> {
     // SAFETY: all-zero bytes are a valid `sockaddr_storage` and `msghdr` (plain C structs of
     // integers and null pointers).
@@ -146,6 +150,10 @@ pub fn recv_msg(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<RecvMeta> {
                 (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) if fits(size_of::<libc::c_int>()) => {
                     let hops: libc::c_int = ptr::read_unaligned(data.cast());
                     meta.hop_limit = u8::try_from(hops).ok();
+                }
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) if fits(size_of::<libc::timespec>()) => {
+                    let at: libc::timespec = ptr::read_unaligned(data.cast());
+                    meta.arrived_realtime = Some((i64::from(at.tv_sec), i64::from(at.tv_nsec)));
                 }
                 _ => {}
             }
@@ -355,9 +363,24 @@ pub fn epoll_del(epoll: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> io::Result<()> {
     })
 }
 
-/// `epoll_wait(epoll, events, -1)`: the tokens of the ready descriptors, in `tokens`; returns
-/// how many.
-pub fn epoll_wait(epoll: BorrowedFd<'_>, tokens: &mut [u64]) -> io::Result<usize> {
+/// `CLOCK_REALTIME` now, as (seconds, nanoseconds): to compare with `SCM_TIMESTAMPNS`.
+// `time_t` and `c_long` are 32 bits on 32-bit targets: `i64::from` is a no-op only here.
+#[allow(clippy::useless_conversion)]
+pub fn realtime_now() -> (i64, i64) {
+    // SAFETY: all-zero is a valid `timespec`.
+    let mut now: libc::timespec = unsafe { zeroed() };
+    // SAFETY: writes one `timespec` into a live local; CLOCK_REALTIME always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    (i64::from(now.tv_sec), i64::from(now.tv_nsec))
+}
+
+/// `epoll_wait(epoll, events, timeout_ms)` (-1: no timeout): the tokens of the ready
+/// descriptors, in `tokens`; returns how many (0 when the timeout passed).
+pub fn epoll_wait(
+    epoll: BorrowedFd<'_>,
+    tokens: &mut [u64],
+    timeout_ms: libc::c_int,
+) -> io::Result<usize> {
     const MAX: usize = 32;
     // SAFETY: `epoll_event` is plain data; all-zero is a valid value.
     let mut events: [libc::epoll_event; MAX] = unsafe { zeroed() };
@@ -369,7 +392,7 @@ pub fn epoll_wait(epoll: BorrowedFd<'_>, tokens: &mut [u64]) -> io::Result<usize
             epoll.as_raw_fd(),
             events.as_mut_ptr(),
             libc::c_int::try_from(room).unwrap_or(1),
-            -1,
+            timeout_ms,
         )
     };
     check(n)?;

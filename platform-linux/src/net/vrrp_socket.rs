@@ -24,6 +24,7 @@ use holdfast_actors::ports::vrrp_net::{
     Family, Interface, NetError, Received, VrrpSocket, VrrpSocketSpec, VRRP_GROUP_V4,
     VRRP_GROUP_V6, VRRP_PROTOCOL, VRRP_TOS, VRRP_TTL,
 };
+use holdfast_core::time::Duration;
 use rustix::net::{self as rnet, sockopt, AddressFamily, Protocol, SocketFlags, SocketType};
 use smol::Async;
 use std::io;
@@ -106,6 +107,12 @@ impl LinuxVrrpSocket {
             .map_err(err("setsockopt(SO_RCVBUF)"))?;
         }
         let on = |level, name, call| sys::set_int(fd.as_fd(), level, name, 1).map_err(err(call));
+        // Arrival times: an advert read late (see `local_reactor`) still counts from arrival.
+        on(
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            "setsockopt(SO_TIMESTAMPNS)",
+        )?;
         let ttl = u32::from(VRRP_TTL);
         match spec.family {
             Family::Ipv4 => {
@@ -211,6 +218,7 @@ impl LinuxVrrpSocket {
                     destination: IpAddr::V4(header.destination),
                     hop_limit: header.ttl,
                     ifindex,
+                    waited: waited(meta.arrived_realtime),
                 })
             }
             Family::Ipv6 => {
@@ -222,10 +230,32 @@ impl LinuxVrrpSocket {
                     destination: meta.destination.ok_or_else(|| missing("no IPV6_PKTINFO"))?,
                     hop_limit: meta.hop_limit.ok_or_else(|| missing("no IPV6_HOPLIMIT"))?,
                     ifindex,
+                    waited: waited(meta.arrived_realtime),
                 })
             }
         }
     }
+}
+
+/// The longest queueing time believed. The kernel stamps arrival with the wall clock, so a
+/// clock step between arrival and read shows up here; a larger figure would move a
+/// Master_Down deadline earlier than the adverts justify, so it is cut to this (a packet that
+/// truly waited longer then counts from a little later than it arrived: a later takeover,
+/// never a false one).
+pub const MAX_WAITED: Duration = Duration::from_millis(50);
+
+/// How long a datagram stamped `arrived` (`SCM_TIMESTAMPNS`) sat in the socket: zero when
+/// unknown or in the future, at most [`MAX_WAITED`].
+fn waited(arrived: Option<(i64, i64)>) -> Duration {
+    let Some((secs, nanos)) = arrived else {
+        return Duration::ZERO;
+    };
+    let (now_secs, now_nanos) = sys::realtime_now();
+    let waited_nanos = (i128::from(now_secs) - i128::from(secs)) * 1_000_000_000
+        + (i128::from(now_nanos) - i128::from(nanos));
+    let cap = i128::from(MAX_WAITED.total_millis()) * 1_000_000;
+    let ms = waited_nanos.clamp(0, cap) / 1_000_000;
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
 impl VrrpSocket for LinuxVrrpSocket {

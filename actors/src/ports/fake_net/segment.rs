@@ -4,6 +4,7 @@
 use super::host::HostState;
 use super::{lock, SentFrame, SentPacket};
 use crate::ports::vrrp_net::Family;
+use holdfast_core::time::Duration;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -14,6 +15,7 @@ pub(super) struct Datagram {
     pub(super) destination: IpAddr,
     pub(super) hop_limit: u8,
     pub(super) ifindex: u32,
+    pub(super) waited: Duration,
 }
 
 pub(super) struct Endpoint {
@@ -67,7 +69,26 @@ impl FakeSegment {
         hop_limit: u8,
         payload: &[u8],
     ) -> usize {
-        self.deliver(None, source, destination, hop_limit, payload)
+        self.deliver(
+            None,
+            source,
+            destination,
+            hop_limit,
+            payload,
+            Duration::ZERO,
+        )
+    }
+
+    /// [`inject`](Self::inject) a packet the receiving sockets report as having waited
+    /// `waited` in their queue before it was read.
+    pub fn inject_waited(
+        &self,
+        source: IpAddr,
+        destination: IpAddr,
+        payload: &[u8],
+        waited: Duration,
+    ) -> usize {
+        self.deliver(None, source, destination, 255, payload, waited)
     }
 
     /// Hands a packet to every matching endpoint except those of `from_host`.
@@ -78,6 +99,7 @@ impl FakeSegment {
         destination: IpAddr,
         hop_limit: u8,
         payload: &[u8],
+        waited: Duration,
     ) -> usize {
         let family = Family::of(&destination);
         let mut seg = lock(&self.inner);
@@ -110,6 +132,7 @@ impl FakeSegment {
                 destination,
                 hop_limit,
                 ifindex: ep.ifindex,
+                waited,
             };
             match ep.tx.try_send(datagram) {
                 Ok(()) => {

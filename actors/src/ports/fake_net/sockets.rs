@@ -7,6 +7,7 @@ use crate::ports::vrrp_net::{
     Family, FrameSocket, Interface, NetError, PacketIo, Received, VrrpSocket, VrrpSocketSpec,
     VRRP_TTL,
 };
+use holdfast_core::time::Duration;
 use std::io;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -69,7 +70,14 @@ impl VrrpSocket for FakeVrrpSocket {
                 destination,
                 payload: payload.to_vec(),
             });
-            segment.deliver(Some(&self.host), source, destination, VRRP_TTL, payload);
+            segment.deliver(
+                Some(&self.host),
+                source,
+                destination,
+                VRRP_TTL,
+                payload,
+                Duration::ZERO,
+            );
         }
         Ok(())
     }
@@ -90,6 +98,7 @@ impl VrrpSocket for FakeVrrpSocket {
             destination: d.destination,
             hop_limit: d.hop_limit,
             ifindex: d.ifindex,
+            waited: d.waited,
         })
     }
 }

@@ -65,6 +65,7 @@ fn multicast_reaches_joined_peers_only_and_not_the_sender() {
             destination: group,
             hop_limit: 255,
             ifindex: b.eth0.ifindex,
+            waited: holdfast_core::time::Duration::ZERO,
         }
     );
     assert_eq!(&buf[..2], &[0x31, 7]);
