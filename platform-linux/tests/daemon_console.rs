@@ -7,120 +7,14 @@
 //! and TERM still ends the daemon at once (the serial close that waited for an undrained line is
 //! checked on a real 16550 by `tests/vm/vm-image.sh`; a pty has no such wait).
 
-use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
-use std::os::fd::OwnedFd;
+use holdfast_yocto::test_support::{Terminal, PROMPT};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(15);
-const PROMPT: &str = "holdfast> ";
 /// Reloads sent while the terminal does not read.
 const RELOADS: usize = 60;
-
-/// The engineer's terminal: the pty master, and everything read from it once reading starts.
-struct Terminal {
-    master: Arc<OwnedFd>,
-    slave: PathBuf,
-    seen: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Terminal {
-    fn open() -> Terminal {
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let slave = ptsname(&master, Vec::new()).expect("ptsname");
-        Terminal {
-            master: Arc::new(master),
-            slave: PathBuf::from(slave.to_str().expect("pts path is UTF-8")),
-            seen: Arc::default(),
-        }
-    }
-
-    /// Starts the reader; until then nobody reads what the console writes.
-    fn start_reading(&self) {
-        let master = Arc::clone(&self.master);
-        let seen = Arc::clone(&self.seen);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            // Ends with EIO once the daemon closes the slave side.
-            while let Ok(n @ 1..) = rustix::io::read(&*master, &mut buf) {
-                let mut seen = seen.lock().expect("lock");
-                seen.extend_from_slice(buf.get(..n).unwrap_or_default());
-            }
-        });
-    }
-
-    fn type_line(&self, line: &str) {
-        let bytes = format!("{line}\n");
-        let mut rest = bytes.as_bytes();
-        while !rest.is_empty() {
-            let n = rustix::io::write(&*self.master, rest).expect("write to pty master");
-            rest = rest.get(n..).unwrap_or_default();
-        }
-    }
-
-    /// Everything read so far, `\r` removed.
-    fn text(&self) -> String {
-        let seen = self.seen.lock().expect("lock");
-        String::from_utf8_lossy(&seen).replace('\r', "")
-    }
-
-    /// Waits until the output after byte `from` holds `needle`; returns it.
-    fn wait_for(&self, from: usize, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let text = self.text();
-            let tail = text.get(from..).unwrap_or_default();
-            if tail.contains(needle) {
-                return tail.to_string();
-            }
-            assert!(
-                start.elapsed() < WAIT,
-                "no {needle:?} on the console within {WAIT:?}; got:\n{tail}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits until nothing new arrives for `quiet`.
-    fn settle(&self, quiet: Duration) {
-        let start = Instant::now();
-        let mut len = self.text().len();
-        let mut since = Instant::now();
-        while since.elapsed() < quiet {
-            assert!(start.elapsed() < WAIT, "the console never went quiet");
-            std::thread::sleep(Duration::from_millis(50));
-            let now = self.text().len();
-            if now != len {
-                len = now;
-                since = Instant::now();
-            }
-        }
-    }
-
-    /// Types `line`; returns the answer between the echoed line and the next prompt.
-    fn command(&self, line: &str) -> String {
-        let from = self.text().len();
-        self.type_line(line);
-        let echoed = format!("{line}\n");
-        let start = Instant::now();
-        loop {
-            let tail = self.wait_for(from, &echoed);
-            let answer = tail
-                .split_once(echoed.as_str())
-                .map(|(_, a)| a.to_string())
-                .unwrap_or_default();
-            if let Some((answer, _)) = answer.split_once(PROMPT) {
-                return answer.to_string();
-            }
-            assert!(start.elapsed() < WAIT, "no prompt after {line:?}: {answer}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
 
 /// A namespace with a veth pair, removed on drop; the daemon is killed first.
 struct Netns {
@@ -242,7 +136,7 @@ fn the_daemon_console_answers_and_a_stuck_terminal_never_stops_the_daemon() {
     let conf = ns.dir.join("keepalived.conf");
     std::fs::write(&conf, CONFIG).expect("config");
     let log = ns.dir.join("holdfast.log");
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let pid_file = |n: &str| ns.dir.join(n).to_string_lossy().into_owned();
     let daemon = Command::new("ip")
         .args([
@@ -256,7 +150,7 @@ fn the_daemon_console_answers_and_a_stuck_terminal_never_stops_the_daemon() {
         .arg("-f")
         .arg(&conf)
         .arg("--console")
-        .arg(&term.slave)
+        .arg(term.slave())
         .args(["-p", &pid_file("k.pid"), "-r", &pid_file("v.pid")])
         .args(["-c", &pid_file("c.pid")])
         .stdin(Stdio::null())
@@ -384,36 +278,6 @@ fn the_daemon_console_answers_and_a_stuck_terminal_never_stops_the_daemon() {
     assert!(log_text(&log).contains("holdfast: stopped"));
 }
 
-/// The far end of a terminal left in cooked mode: everything read from the master goes back,
-/// a UART FIFO's worth (16 bytes) at a time, dropped when the line is full. Returns the count
-/// of bytes it saw and a flag that ends it.
-fn echo_everything(
-    master: Arc<OwnedFd>,
-) -> (
-    Arc<std::sync::atomic::AtomicUsize>,
-    Arc<std::sync::atomic::AtomicBool>,
-) {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let seen = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (count, until) = (Arc::clone(&seen), Arc::clone(&stop));
-    std::thread::spawn(move || {
-        let flags = rustix::fs::fcntl_getfl(&*master).expect("getfl");
-        rustix::fs::fcntl_setfl(&*master, flags | rustix::fs::OFlags::NONBLOCK).expect("setfl");
-        let mut buf = [0u8; 16];
-        while !until.load(Ordering::Relaxed) {
-            match rustix::io::read(&*master, &mut buf) {
-                Ok(n @ 1..) => {
-                    count.fetch_add(n, Ordering::Relaxed);
-                    let _ = rustix::io::write(&*master, buf.get(..n).unwrap_or_default());
-                }
-                _ => std::thread::sleep(Duration::from_millis(1)),
-            }
-        }
-    });
-    (seen, stop)
-}
-
 #[test]
 fn with_an_echoing_far_end_the_console_goes_quiet_and_term_stops_the_daemon_at_once() {
     // No VRRP instance and no virtual server: no namespace or root needed.
@@ -422,13 +286,13 @@ fn with_an_echoing_far_end_the_console_goes_quiet_and_term_stops_the_daemon_at_o
     let conf = dir.join("keepalived.conf");
     std::fs::write(&conf, "global_defs {\n    router_id lb-echo\n}\n").expect("config");
     let log = dir.join("holdfast.log");
-    let term = Terminal::open();
-    let (seen, stop_echo) = echo_everything(Arc::clone(&term.master));
+    let term = Terminal::open(WAIT);
+    let far_end = term.echo_everything();
     let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_holdfast"))
         .args(["-n", "-l", "-f", &p("keepalived.conf")])
         .arg("--console")
-        .arg(&term.slave)
+        .arg(term.slave())
         .args(["-p", &p("k.pid"), "-r", &p("v.pid"), "-c", &p("c.pid")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -438,9 +302,9 @@ fn with_an_echoing_far_end_the_console_goes_quiet_and_term_stops_the_daemon_at_o
     wait_log(&log, "running:", 1);
     // Its start-up lines go out as live events, come back, and show the far end echoing.
     let quiet = |for_: Duration| {
-        let before = seen.load(std::sync::atomic::Ordering::Relaxed);
+        let before = far_end.len();
         std::thread::sleep(for_);
-        seen.load(std::sync::atomic::Ordering::Relaxed) - before
+        far_end.len() - before
     };
     let start = Instant::now();
     let mut moved = quiet(Duration::from_millis(500));
@@ -449,14 +313,14 @@ fn with_an_echoing_far_end_the_console_goes_quiet_and_term_stops_the_daemon_at_o
             start.elapsed() < WAIT,
             "the console and the echoing end kept each other busy: {moved} bytes in the last \
              0.5 s, {} in all",
-            seen.load(std::sync::atomic::Ordering::Relaxed)
+            far_end.len()
         );
         moved = quiet(Duration::from_millis(500));
     }
     eprintln!(
         "quiet {:?} after start, {} bytes exchanged",
         start.elapsed(),
-        seen.load(std::sync::atomic::Ordering::Relaxed)
+        far_end.len()
     );
 
     let pid =
@@ -474,7 +338,7 @@ fn with_an_echoing_far_end_the_console_goes_quiet_and_term_stops_the_daemon_at_o
         std::thread::sleep(Duration::from_millis(10));
     };
     let took = t.elapsed();
-    stop_echo.store(true, std::sync::atomic::Ordering::Relaxed);
+    far_end.stop();
     assert!(status.success(), "holdfast exited with {status}");
     assert!(took < Duration::from_secs(2), "TERM to exit took {took:?}");
     eprintln!("TERM to exit: {took:?}");

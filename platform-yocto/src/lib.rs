@@ -11,4 +11,6 @@ pub mod bootlog;
 pub mod console;
 pub mod events;
 pub mod snapshot;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod watchdog;

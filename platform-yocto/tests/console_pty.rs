@@ -9,102 +9,11 @@ use holdfast_yocto::events::Level;
 use holdfast_yocto::snapshot::{
     ChecksView, ConfigView, InstanceView, ModuleState, ModuleView, Snapshot, Vip, VirtualServerView,
 };
-use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use holdfast_yocto::test_support::Terminal;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// The terminal side: the pty master, plus everything read from it so far once reading starts.
-struct Terminal {
-    master: Arc<OwnedFd>,
-    slave: PathBuf,
-    seen: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Terminal {
-    fn open() -> Terminal {
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let slave = ptsname(&master, Vec::new()).expect("ptsname");
-        Terminal {
-            master: Arc::new(master),
-            slave: PathBuf::from(slave.to_str().expect("pts path is UTF-8")),
-            seen: Arc::default(),
-        }
-    }
-
-    /// Starts the reader; until then nobody reads what the console writes.
-    fn start_reading(&self) {
-        let master = Arc::clone(&self.master);
-        let seen = Arc::clone(&self.seen);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            // Ends with EIO once the console closes the slave side.
-            while let Ok(n @ 1..) = rustix::io::read(&*master, &mut buf) {
-                let mut seen = seen.lock().expect("lock");
-                seen.extend_from_slice(buf.get(..n).unwrap_or_default());
-            }
-        });
-    }
-
-    fn type_line(&self, line: &str) {
-        let bytes = format!("{line}\n");
-        let mut rest = bytes.as_bytes();
-        while !rest.is_empty() {
-            let n = rustix::io::write(&*self.master, rest).expect("write to pty master");
-            rest = rest.get(n..).unwrap_or_default();
-        }
-    }
-
-    /// Everything read so far, `\r` removed.
-    fn text(&self) -> String {
-        let seen = self.seen.lock().expect("lock");
-        String::from_utf8_lossy(&seen).replace('\r', "")
-    }
-
-    /// Waits until the output holds `needle` after byte `from`; returns the text from `from`.
-    fn wait_for(&self, from: usize, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let text = self.text();
-            let tail = text.get(from..).unwrap_or_default();
-            if tail.contains(needle) {
-                return tail.to_string();
-            }
-            assert!(
-                start.elapsed() < WAIT,
-                "no {needle:?} on the console within {WAIT:?}; got:\n{tail}"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Types `line` and returns the console's answer: the text between the echoed line and the
-    /// next prompt.
-    fn command(&self, line: &str) -> String {
-        let from = self.text().len();
-        self.type_line(line);
-        let echoed = format!("{line}\n");
-        let after_echo = |text: &str| {
-            text.split_once(echoed.as_str())
-                .map(|(_, answer)| answer.to_string())
-                .unwrap_or_default()
-        };
-        let start = Instant::now();
-        loop {
-            let answer = after_echo(&self.wait_for(from, &echoed));
-            if let Some((answer, _)) = answer.split_once("holdfast> ") {
-                return answer.to_string();
-            }
-            assert!(start.elapsed() < WAIT, "no prompt after {line:?}: {answer}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
 
 fn snapshot(handle: &ConsoleHandle) -> Snapshot {
     let vip = |s: &str, prefix| Vip {
@@ -181,13 +90,13 @@ fn snapshot(handle: &ConsoleHandle) -> Snapshot {
 
 fn start(term: &Terminal, handle: &ConsoleHandle) -> ConsoleThread {
     let reload: ReloadHook = Box::new(|| Ok(()));
-    spawn_console(&term.slave, TtySettings::default(), handle.clone(), reload)
+    spawn_console(term.slave(), TtySettings::default(), handle.clone(), reload)
         .expect("console starts on the pty")
 }
 
 #[test]
 fn commands_and_bad_input_over_a_pty() {
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     handle.publish(snapshot(&handle));
     handle.event(
@@ -281,7 +190,7 @@ fn commands_and_bad_input_over_a_pty() {
 
 #[test]
 fn a_reader_that_never_reads_never_blocks_the_daemon() {
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     handle.publish(snapshot(&handle));
     let console = start(&term, &handle);
@@ -339,7 +248,7 @@ fn a_reader_that_never_reads_never_blocks_the_daemon() {
 
 #[test]
 fn stop_returns_even_while_the_reader_never_reads() {
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     let console = start(&term, &handle);
     for i in 0..5_000 {
@@ -362,20 +271,25 @@ fn stop_returns_even_while_the_reader_never_reads() {
 
 #[test]
 fn a_second_console_on_the_same_handle_is_refused() {
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     let console = start(&term, &handle);
-    let other = Terminal::open();
+    let other = Terminal::open(WAIT);
     let reload: ReloadHook = Box::new(|| Ok(()));
-    let err = spawn_console(&other.slave, TtySettings::default(), handle.clone(), reload)
-        .expect_err("one console per handle");
+    let err = spawn_console(
+        other.slave(),
+        TtySettings::default(),
+        handle.clone(),
+        reload,
+    )
+    .expect_err("one console per handle");
     assert!(err.to_string().contains("already running"), "{err}");
     console.stop().expect("console stops cleanly");
 }
 
 #[test]
 fn a_terminal_that_goes_away_does_not_end_the_console() {
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     let console = start(&term, &handle);
     // Close the master: the slave side is hung up, reads give EIO and writes fail.
@@ -397,11 +311,11 @@ fn stop_turns_the_echo_off_before_the_close() {
     // before the close, with echo off first so input arriving meanwhile queues nothing new. A
     // pty has no such wait and keeps no output queue to discard, but its settings show the
     // echo was turned off.
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     let console = start(&term, &handle);
     let slave = rustix::fs::open(
-        &term.slave,
+        term.slave(),
         rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::NONBLOCK,
         rustix::fs::Mode::empty(),
     )
@@ -420,36 +334,9 @@ fn stop_turns_the_echo_off_before_the_close() {
     );
 }
 
-/// The far end of a terminal left in cooked mode: everything it receives goes straight back, a
-/// UART FIFO's worth (16 bytes) at a time, dropped when the line is full (an overrun). Returns
-/// what it received.
-fn echo_everything(
-    master: Arc<OwnedFd>,
-    until: Arc<std::sync::atomic::AtomicBool>,
-) -> Arc<Mutex<Vec<u8>>> {
-    let seen: Arc<Mutex<Vec<u8>>> = Arc::default();
-    let out = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        let flags = rustix::fs::fcntl_getfl(&*master).expect("getfl");
-        rustix::fs::fcntl_setfl(&*master, flags | rustix::fs::OFlags::NONBLOCK).expect("setfl");
-        let mut buf = [0u8; 16];
-        while !until.load(std::sync::atomic::Ordering::Relaxed) {
-            match rustix::io::read(&*master, &mut buf) {
-                Ok(n @ 1..) => {
-                    let got = buf.get(..n).unwrap_or_default();
-                    out.lock().expect("lock").extend_from_slice(got);
-                    let _ = rustix::io::write(&*master, got);
-                }
-                _ => std::thread::sleep(Duration::from_millis(1)),
-            }
-        }
-    });
-    seen
-}
-
 #[test]
 fn an_echoing_far_end_gets_no_answers_to_its_echoes_and_the_console_goes_quiet() {
-    let term = Terminal::open();
+    let term = Terminal::open(WAIT);
     let handle = ConsoleHandle::new();
     handle.publish(snapshot(&handle));
     // Lines with line ends go out at once (live events), so the echoes complete lines.
@@ -457,9 +344,8 @@ fn an_echoing_far_end_gets_no_answers_to_its_echoes_and_the_console_goes_quiet()
         handle.event(Level::Info, "vrrp", format_args!("event number {i}"));
     }
     let console = start(&term, &handle);
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let seen = echo_everything(Arc::clone(&term.master), Arc::clone(&stop));
-    let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).replace('\r', "");
+    let far_end = term.echo_everything();
+    let text = || far_end.text();
     let start_at = Instant::now();
     while !text().contains("echo turned off") {
         assert!(
@@ -471,9 +357,9 @@ fn an_echoing_far_end_gets_no_answers_to_its_echoes_and_the_console_goes_quiet()
     }
     // Whatever was in flight settles; then nothing more moves.
     std::thread::sleep(Duration::from_millis(500));
-    let settled = seen.lock().expect("lock").len();
+    let settled = far_end.len();
     std::thread::sleep(Duration::from_millis(1000));
-    let after = seen.lock().expect("lock").len();
+    let after = far_end.len();
     let all = text();
     assert_eq!(
         after - settled,
@@ -507,7 +393,7 @@ fn an_echoing_far_end_gets_no_answers_to_its_echoes_and_the_console_goes_quiet()
     }
     let t = Instant::now();
     console.stop().expect("console stops cleanly");
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    far_end.stop();
     assert!(
         t.elapsed() < Duration::from_secs(1),
         "stop took {:?}",
