@@ -4,8 +4,9 @@
 # probe (/bin/ipvs-probe; never ipvsadm, which loads modules itself, FIELD-NOTES §2):
 #   a  no modprobe, no autoload: holdfast loads ip_vs and the schedulers; both services
 #      programmed; HUP with the same file changes nothing, HUP without the wrr server removes it
-#      and HUP with it again restores it; USR1 writes the state dump; TERM removes the services
-#      and the pid file
+#      and HUP with it again restores it with no error or warning logged on the way (no
+#      "ip_vs_wrr not loaded": the actor gets the table only with the loader's proof for it);
+#      USR1 writes the state dump; TERM removes the services and the pid file
 #   b  kernel autoload through /sbin/modprobe -> busybox: programmed
 #   c  ip_vs_wrr.ko missing from the tree: rr programmed, the error names ip_vs_wrr and its path,
 #      holdfast keeps running
@@ -19,6 +20,8 @@
 #      creating files: one of two weight-1 real servers down loses quorum 2, so the sorry server
 #      replaces the live one in `ipvsadm -Ln`; recovered, the real servers are back and the sorry
 #      server gone; an inhibited failed server stays listed at weight 0, back at 1 when healthy
+#   i  HUP adding the wrr server to an rr-only daemon, ip_vs_wrr never loaded: holdfast loads it
+#      and programs the service, with no error or warning logged after the HUP
 # Between scenarios holdfast is stopped and every IPVS module unloaded (MODULE_UNLOAD=y). Prints
 # per scenario the time from the daemon's start to all services programmed (its log stamps are
 # CLOCK_MONOTONIC) and "N passed, M failed"; exits non-zero on any failed check.
@@ -247,6 +250,8 @@ check "a: ipvsadm lists rr" grep -q 'TCP  192.0.2.10:80 rr' /tmp/list
 check "a: ipvsadm lists wrr" grep -q 'TCP  192.0.2.11:80 wrr' /tmp/list
 check "a: wrr real server weight 3" grep -q '198.51.100.3:80 *Masq *3' /tmp/list
 check "a: pid file holds the daemon's pid" [ "$(cat /run/keepalived.pid)" = "$hf_pid" ]
+# From here on the reloads log no error or warning (checked after the last one).
+reloads_from=$(wc -l < /tmp/a.log)
 kill -HUP $hf_pid
 check "a: HUP with the same file changes nothing" wait_for a 'configuration unchanged' 1 10
 cp $conf /tmp/full.conf; cp /etc/keepalived/rr-only.conf $conf
@@ -257,6 +262,11 @@ check "a: ipvsadm no longer lists wrr" [ -z "$(grep 'TCP  192.0.2.11:80' /tmp/li
 cp /tmp/full.conf $conf
 kill -HUP $hf_pid
 check "a: HUP with it again programs it again" wait_for a 'TCP 192.0.2.11:80: programmed' 2 10
+listed
+check "a: ipvsadm lists wrr again" grep -q 'TCP  192.0.2.11:80 wrr' /tmp/list
+tail -n +$((reloads_from + 1)) /tmp/a.log > /tmp/a-reloads.log
+check "a: the reloads logged no 'not loaded'" [ -z "$(grep 'not loaded' /tmp/a-reloads.log)" ]
+check "a: the reloads logged no error or warning" [ -z "$(grep -E 'holdfast: (error|warning):' /tmp/a-reloads.log)" ]
 kill -USR1 $hf_pid
 check "a: USR1 writes the state dump" wait_for a 'state written to /tmp/keepalived.data' 1 10
 check "a: the dump shows the services programmed" [ "$(grep -c ': programmed' /tmp/keepalived.data)" = 2 ]
@@ -371,6 +381,26 @@ check "h: both real servers listed again" [ "$(grep -c '198.51.100.6[01]:80 *Mas
 check "h: the inhibited server back at weight 1" until_listed '198.51.100.62:80 *Masq *1' yes 10
 check "h: the log says quorum was gained" wait_for h 'gained quorum' 1 5
 stop h
+
+say "scenario i: HUP adding a wrr service whose module was never loaded"
+unload
+check "i: premise: ip_vs_wrr not loaded" [ ! -e /sys/module/ip_vs_wrr ]
+cp /etc/keepalived/rr-only.conf $conf
+start i
+check "i: the rr service programmed" wait_for i 'TCP 192.0.2.10:80: programmed' 1 30
+check "i: ip_vs_wrr still not loaded" [ ! -e /sys/module/ip_vs_wrr ]
+reload_from=$(wc -l < /tmp/i.log)
+cp /tmp/full.conf $conf
+kill -HUP $hf_pid
+check "i: HUP programs the wrr service" wait_for i 'TCP 192.0.2.11:80: programmed' 1 20
+tail -n +$((reload_from + 1)) /tmp/i.log > /tmp/i-reload.log
+check "i: holdfast loaded ip_vs_wrr" [ "$(cat /sys/module/ip_vs_wrr/initstate 2>/dev/null)" = live ]
+check "i: the HUP logged no 'not loaded'" [ -z "$(grep 'not loaded' /tmp/i-reload.log)" ]
+check "i: the HUP logged no error or warning" [ -z "$(grep -E 'holdfast: (error|warning):' /tmp/i-reload.log)" ]
+listed
+check "i: ipvsadm lists wrr" grep -q 'TCP  192.0.2.11:80 wrr' /tmp/list
+check "i: ipvsadm still lists rr" grep -q 'TCP  192.0.2.10:80 rr' /tmp/list
+stop i
 say "CHECKS DONE"
 poweroff -f
 INIT

@@ -138,19 +138,14 @@ impl<P: Ipvs, C: Clock> IpvsActor<P, C> {
     pub async fn handle(&mut self, msg: IpvsMsg) -> Flow {
         let now = self.clock.now();
         match msg {
-            IpvsMsg::DesiredState(table) => {
-                self.owned.extend(table.keys().copied());
-                self.desired = table;
-                self.wishes_changed = true;
-                self.next_pass = now;
-            }
-            IpvsMsg::ModulesChanged(ready) => {
-                // A module load can reload ip_vs under a new family id: look it up again.
-                self.gate = ready;
-                self.family = None;
-                self.backoff.reset();
-                self.wishes_changed = true;
-                self.next_pass = now;
+            IpvsMsg::DesiredState(table) => self.set_desired(table, now),
+            IpvsMsg::ModulesChanged(ready) => self.set_gate(ready, now),
+            IpvsMsg::Reloaded { table, ready } => {
+                // One message, so no pass sees the new table with the old proof or the reverse.
+                if ready != self.gate {
+                    self.set_gate(ready, now);
+                }
+                self.set_desired(table, now);
             }
             IpvsMsg::Tick => self.next_pass = now,
             IpvsMsg::Shutdown => {
@@ -159,6 +154,22 @@ impl<P: Ipvs, C: Clock> IpvsActor<P, C> {
             }
         }
         Flow::Continue
+    }
+
+    fn set_desired(&mut self, table: Table, now: Instant) {
+        self.owned.extend(table.keys().copied());
+        self.desired = table;
+        self.wishes_changed = true;
+        self.next_pass = now;
+    }
+
+    fn set_gate(&mut self, ready: ModulesReady, now: Instant) {
+        // A module load can reload ip_vs under a new family id: look it up again.
+        self.gate = ready;
+        self.family = None;
+        self.backoff.reset();
+        self.wishes_changed = true;
+        self.next_pass = now;
     }
 
     /// Runs a pass if one is due.

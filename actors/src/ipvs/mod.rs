@@ -3,7 +3,8 @@
 //!
 //! ```text
 //!  config, checkers ──IpvsMsg::DesiredState──┐
-//!  module loader ─────IpvsMsg::ModulesChanged┼─▶ inbox (bounded, INBOX_CAPACITY; senders wait)
+//!  module loader ─────IpvsMsg::ModulesChanged┤
+//!  reload (both) ─────IpvsMsg::Reloaded──────┼─▶ inbox (bounded, INBOX_CAPACITY; senders wait)
 //!  supervisor ────────IpvsMsg::Tick/Shutdown─┘          │
 //!                                                       ▼
 //!                                                  IpvsActor ──Ipvs port──▶ kernel (genetlink)
@@ -51,6 +52,16 @@ pub enum IpvsMsg {
     /// The module loader found more (or fewer) schedulers: a new proof. Also makes the actor look
     /// the family up again, since a module load may have reloaded `ip_vs`.
     ModulesChanged(ModulesReady),
+    /// A reload that changed the modules needed: its table with the loader's proof for those
+    /// needs, sent only once the loader has answered them. Taken as one message so no pass plans
+    /// the new table against the old proof (a new scheduler reported "not loaded") or the old
+    /// table against the new one (a scheduler no longer needed reported missing).
+    Reloaded {
+        /// The reloaded desired table.
+        table: Table,
+        /// The loader's proof for the reloaded needs.
+        ready: ModulesReady,
+    },
     /// Reconcile now instead of at the next interval.
     Tick,
     /// Apply the stop policy and end.

@@ -260,6 +260,44 @@ fn missing_scheduler_skips_one_service_until_its_module_loads() {
 }
 
 #[test]
+fn a_reload_swapping_schedulers_takes_its_table_and_proof_together() {
+    let kernel = FakeKernel::loaded(&["rr", "wrr"]);
+    let mut r = rig(&["rr"], kernel, IpvsConfig::default());
+    r.send(IpvsMsg::DesiredState(table(&[(1, "rr", &[(10, 1)])])));
+    r.step_at(0);
+    r.drain();
+
+    // rr out, wrr in: with either half alone a pass would call one of the services "not loaded".
+    let want = table(&[(2, "wrr", &[(11, 1)])]);
+    r.send(IpvsMsg::Reloaded {
+        table: want.clone(),
+        ready: ModulesReady::for_tests(&["wrr"]),
+    });
+    assert_eq!(r.actor.family(), None, "a new proof means looking up again");
+    r.step_at(10);
+    assert_eq!(r.kernel_table(), want);
+    assert_eq!(
+        &r.drain()[1..],
+        [
+            "virtual server TCP 192.0.2.1:80: removed",
+            "virtual server TCP 192.0.2.2:80: programmed",
+        ]
+    );
+
+    // The same proof again changes only the table, and keeps the family.
+    let family = r.actor.family();
+    let want = table(&[(2, "wrr", &[(11, 4)])]);
+    r.send(IpvsMsg::Reloaded {
+        table: want.clone(),
+        ready: ModulesReady::for_tests(&["wrr"]),
+    });
+    assert_eq!(r.actor.family(), family);
+    r.step_at(20);
+    assert_eq!(r.kernel_table(), want);
+    assert_eq!(r.drain(), Vec::<String>::new());
+}
+
+#[test]
 fn kernel_without_the_scheduler_fails_that_service_only() {
     // The gate says mh is there, the kernel disagrees: ENOENT on NEW_SERVICE, same family id.
     let mut r = rig(

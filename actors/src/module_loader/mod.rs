@@ -15,10 +15,12 @@
 //! is followed by another after a [`Backoff`] delay (250 ms doubling to 30 s); a new
 //! [`LoaderInput::Want`] or [`LoaderInput::Recheck`] starts one at once.
 //!
-//! After every round whose report differs from the last one published, the actor publishes a
-//! [`LoaderUpdate`]: the full report, plus the [`ModulesReady`] proof once `ip_vs` is present.
-//! Updates are complete snapshots, so when the channel is full the oldest is dropped
-//! (`force_send`): the consumer only ever needs the newest.
+//! After every round whose outcome differs from the last one published, the actor publishes a
+//! [`LoaderUpdate`]: the full report, plus the [`ModulesReady`] proof once `ip_vs` is present,
+//! and the needs the round was for. The needs make the round after a [`LoaderInput::Want`] with
+//! new needs always publish: that update is the answer the IPVS branch waits for before it gives
+//! the reloaded table to the IPVS actor. Updates are complete snapshots, so when the channel is
+//! full the oldest is dropped (`force_send`): the consumer only ever needs the newest.
 
 mod round;
 
@@ -53,6 +55,8 @@ pub struct LoaderUpdate {
     pub report: LoadReport,
     /// Present once `ip_vs` is, naming the wanted schedulers that are present.
     pub ready: Option<ModulesReady>,
+    /// The needs this round answered: those of the last [`LoaderInput::Want`] taken before it.
+    pub needs: IpvsNeeds,
 }
 
 /// Why the loader stopped.
@@ -159,7 +163,11 @@ impl<K: KernelModules, C: Clock> ModuleLoader<K, C> {
                 .map(|(sched, _)| sched.clone());
             ModulesReady::new(present)
         });
-        LoaderUpdate { report, ready }
+        LoaderUpdate {
+            report,
+            ready,
+            needs: self.needs.clone(),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::*;
 use crate::ports::clock::FakeClock;
 use crate::ports::kernel_modules::IndexFiles;
 use holdfast_core::modules::{IndexError, LoadError, ModuleName, ModuleStatus, OsErrno, Summary};
-use holdfast_core::time::Instant;
+use holdfast_core::time::{Duration, Instant};
 use smol::{LocalExecutor, Task};
 
 const RELEASE: &str = "6.1.0-28-amd64";
@@ -352,6 +352,31 @@ fn new_needs_and_rechecks_start_a_round_at_once() {
     h.send(LoaderInput::Recheck);
     assert_eq!(h.seen.len(), 2, "same state, no new update");
     assert_eq!(h.loads_of("ip_vs_wrr"), 1, "live modules are only checked");
+}
+
+#[test]
+fn every_want_is_answered_by_an_update_naming_its_needs() {
+    // The IPVS branch holds a reloaded table until the update for its needs: one must come even
+    // when nothing else about the round changed. Here the tree is missing, so every round gives
+    // the same report, and the two needs differ only in a name that maps to the same module.
+    let kernel = FakeKernel::new(RELEASE);
+    let dashed = IpvsNeeds::new(["my-sched"], []).unwrap();
+    let underscored = IpvsNeeds::new(["my_sched"], []).unwrap();
+    assert_ne!(dashed, underscored);
+    assert_eq!(dashed.modules(), underscored.modules());
+    let quiet = LoaderSettings {
+        backoff: Backoff::new(Duration::from_secs(3600), Duration::from_secs(3600)),
+        modprobe_fallback: false,
+    };
+    let mut h = Harness::start(&kernel, dashed.clone(), quiet);
+    assert_eq!(h.last().needs, dashed);
+    let report = h.last().report.clone();
+
+    h.send(LoaderInput::Want(underscored.clone()));
+    assert_eq!(h.seen.len(), 2);
+    assert_eq!(h.last().needs, underscored);
+    assert_eq!(h.last().report, report);
+    assert_eq!(h.clock.now(), Instant::ZERO, "answered at once");
 }
 
 #[test]

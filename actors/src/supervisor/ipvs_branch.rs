@@ -4,6 +4,13 @@
 //! - The IPVS actor is constructed only from a loader update that carries `Some(ModulesReady)`:
 //!   the proof is the constructor's argument, so there is no other way. Later proofs that differ
 //!   go to the running actor as [`IpvsMsg::ModulesChanged`].
+//! - A reload that changes the modules needed (a new `lb_algo`) sends the loader
+//!   [`LoaderInput::Want`] and holds its table back until the loader's update answers those
+//!   needs; the table and that proof then go to the actor together as [`IpvsMsg::Reloaded`].
+//!   Sent at once, the table would meet the old proof, which does not name the new scheduler,
+//!   and the actor would report the service "not loaded" until the module came. The wait is one
+//!   loader round: a module that cannot be loaded releases the table too (its service is then
+//!   reported, truly, not loaded) and the rest of the reload applies.
 //! - A service the kernel refused for a missing scheduler makes the branch send
 //!   [`LoaderInput::Recheck`]; while the loader cannot read the module tree at all, the branch
 //!   asks for a round every [`IpvsParts::index_recheck`], since a tree mounted later gives no
@@ -101,6 +108,11 @@ pub(super) struct Branch<K, F, C> {
     loader_restarts: Restarts,
     last_report: Option<LoadReport>,
     ready: Option<ModulesReady>,
+    /// The table the IPVS actor has, or starts with: the wish's table once the loader has
+    /// answered the wish's needs.
+    released: Table,
+    /// A reload changed the needs and the loader has not answered them yet: `wish.table` waits.
+    awaiting_needs: bool,
     recheck_at: Option<Instant>,
     ipvs: Option<IpvsRun>,
     ipvs_restarts: Restarts,
@@ -130,6 +142,7 @@ where
         watch: Watch,
     ) -> Self {
         let policy = parts.restart;
+        let released = wish.table.clone();
         Branch {
             parts,
             executor,
@@ -139,6 +152,8 @@ where
             loader_restarts: Restarts::new(policy),
             last_report: None,
             ready: None,
+            released,
+            awaiting_needs: false,
             recheck_at: None,
             ipvs: None,
             ipvs_restarts: Restarts::new(policy),
@@ -258,7 +273,12 @@ where
             .index_error()
             .map(|_| self.parts.clock.now() + self.parts.index_recheck);
         self.ready = update.ready;
+        let table = self.release_on_answer(&update.needs);
         let Some(ready) = self.ready.clone() else {
+            // ip_vs is gone: a running actor keeps its proof and gets the table it must hold.
+            if let (Some(run), Some(table)) = (&self.ipvs, table) {
+                let _ = run.inbox.send(IpvsMsg::DesiredState(table)).await;
+            }
             if self.ipvs.is_none() && !self.told_waiting {
                 self.told_waiting = true;
                 self.emit(SupervisorEvent::WaitingForModules).await;
@@ -266,14 +286,39 @@ where
             return;
         };
         match &mut self.ipvs {
-            Some(run) if run.gate != ready => {
-                run.gate = ready.clone();
-                let _ = run.inbox.send(IpvsMsg::ModulesChanged(ready)).await;
+            Some(run) => {
+                let gate_changed = run.gate != ready;
+                if gate_changed {
+                    run.gate = ready.clone();
+                }
+                let msg = match (gate_changed, table) {
+                    (true, Some(table)) => Some(IpvsMsg::Reloaded { table, ready }),
+                    (true, None) => Some(IpvsMsg::ModulesChanged(ready)),
+                    (false, Some(table)) => Some(IpvsMsg::DesiredState(table)),
+                    (false, None) => None,
+                };
+                if let Some(msg) = msg {
+                    let _ = run.inbox.send(msg).await;
+                }
             }
-            Some(_) => {}
             None if self.ipvs_restarts.due.is_none() => self.start_ipvs(ready).await,
             None => {}
         }
+    }
+
+    /// After a loader update for `answered`: when it answers the needs a reload is waiting on,
+    /// the reload's table becomes the actor's; returns it when it differs from the one the actor
+    /// has. An update for earlier needs releases nothing.
+    fn release_on_answer(&mut self, answered: &IpvsNeeds) -> Option<Table> {
+        if !self.awaiting_needs || *answered != self.wish.needs {
+            return None;
+        }
+        self.awaiting_needs = false;
+        if self.released == self.wish.table {
+            return None;
+        }
+        self.released = self.wish.table.clone();
+        Some(self.released.clone())
     }
 
     async fn on_report(&mut self, report: IpvsReport) {
@@ -328,8 +373,9 @@ where
         };
         let (inbox, inbox_rx) = async_channel::bounded(ipvs::INBOX_CAPACITY);
         let (reports_tx, reports) = async_channel::bounded(REPORT_CAPACITY);
-        // A fresh channel has room: the actor's first pass already has the wish.
-        let _ = inbox.try_send(IpvsMsg::DesiredState(self.wish.table.clone()));
+        // A fresh channel has room: the actor's first pass already has the table, the one the
+        // proof answers (a reload's table still waiting for the loader is not).
+        let _ = inbox.try_send(IpvsMsg::DesiredState(self.released.clone()));
         let actor = IpvsActor::new(
             ready.clone(),
             port,
@@ -367,24 +413,30 @@ where
         .await;
     }
 
+    /// Takes a (re)loaded wish. New needs go to the loader and hold the table back until the
+    /// loader answers them (see [`Branch::release_on_answer`]); a loader being restarted starts
+    /// with them and answers in its first round. Otherwise a changed table goes to the actor at
+    /// once, unless an earlier reload's table is still waiting (this one then waits with it).
     async fn configure(&mut self, wish: IpvsWish) {
-        if wish.needs != self.wish.needs {
+        let needs_changed = wish.needs != self.wish.needs;
+        self.wish = wish;
+        if needs_changed {
+            self.awaiting_needs = true;
             if let Some(loader) = &self.loader {
                 let _ = loader
                     .inputs
-                    .send(LoaderInput::Want(wish.needs.clone()))
+                    .send(LoaderInput::Want(self.wish.needs.clone()))
                     .await;
             }
-        }
-        if wish.table != self.wish.table {
+        } else if !self.awaiting_needs && self.wish.table != self.released {
+            self.released = self.wish.table.clone();
             if let Some(run) = &self.ipvs {
                 let _ = run
                     .inbox
-                    .send(IpvsMsg::DesiredState(wish.table.clone()))
+                    .send(IpvsMsg::DesiredState(self.released.clone()))
                     .await;
             }
         }
-        self.wish = wish;
     }
 
     async fn shutdown(&mut self) {

@@ -16,6 +16,8 @@ use holdfast_core::time::{Duration, Instant};
 use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr};
 
+mod reload;
+
 const RELEASE: &str = "6.1.0-28-amd64";
 const DEP: &str = "\
 kernel/net/netfilter/ipvs/ip_vs.ko:
