@@ -5,10 +5,11 @@
 //! ([`LinuxLinks::open`]), and drives in one future the connection, the notify worker and the
 //! actor. Its link events come from the branch's [`LinkHub`] ([`HubLinks`]): the one
 //! `RTNLGRP_LINK` socket of the branch, read by the child [`LINKS_CHILD`] and shared with the
-//! tracker. Each run subscribes afresh and reads the links again (the actor's start-up). The run ends `Ok` when the actor
-//! stopped on [`VrrpMsg::Shutdown`] and its STOP scripts were run; it fails (and the supervisor
-//! restarts it after its backoff) when netlink cannot be opened or the connection ends. A
-//! restarted run starts from the latest reloaded setup, so a reload is never undone by a restart.
+//! tracker. Each run subscribes afresh and reads the links again (the actor's start-up). The
+//! run ends `Ok` when the actor stopped on [`VrrpMsg::Shutdown`] and its STOP scripts were run;
+//! it fails (and the supervisor restarts it after its backoff) when netlink cannot be opened or
+//! the connection ends. A restarted run starts from the latest reloaded setup, so a reload is
+//! never undone by a restart.
 //!
 //! Tracking: when the setup tracks anything, the branch also runs the tracker
 //! ([`TrackBranch`], child `"track"`), whose statuses go to this actor's inbox and are
