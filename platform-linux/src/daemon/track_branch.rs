@@ -4,7 +4,7 @@
 //! ```text
 //!  vrrp_script runs (LinuxProbe: as `user`/`script_user`, own process group, SIGTERM at the
 //!  timeout, SIGKILL 2 s later, always reaped), track_file reads ──┐
-//!  netlink link events (own connection) ──TrackMsg::Interface──────┤
+//!  link events (the VRRP branch's LinkHub) ──TrackMsg::Interface────┤
 //!  reload / shutdown ──TrackMsg (bounded, INBOX_CAPACITY)──────────┴─▶ TrackActor
 //!                                                                        │ TrackEvent (bounded)
 //!                        remembered per instance (TrackSink) ◀───────────┤
@@ -14,10 +14,13 @@
 //!                          Scripts ──▶ kept for the next run's `resume`
 //! ```
 //!
-//! One run of the child opens a netlink connection, subscribes to link events first and then
-//! looks up every tracked interface (a missing one is down, as in keepalived), and drives in one
-//! future the connection, the actor and the pump between them. The run ends `Ok` when told to
-//! stop and fails (restarted by the supervisor after its backoff) when netlink fails. A restarted
+//! One run of the child opens a netlink connection for lookups, subscribes to the branch's
+//! [`LinkHub`] first and then looks up every tracked interface (a missing one is down, as in
+//! keepalived; the hub's `Overrun`, after its queue overflowed or the kernel's did, repeats the
+//! lookups), and drives in one future the connection, the actor and the pump between them. A
+//! restarted run subscribes and looks up again. The run ends `Ok` when told to stop and fails
+//! (restarted by the supervisor after its backoff) when netlink fails. A closed hub (the VRRP
+//! branch is gone) only ends the link events: the closed inbox ends the run. A restarted
 //! run starts from the latest reloaded plan, and each script from the last state the previous
 //! run reported (`TrackNote::Scripts`, kept by the branch across runs): a restart, like a reload,
 //! does not reset rise/fall counters, so a failed script does not count as up again meanwhile.
@@ -26,6 +29,7 @@
 //! (keepalived: create when missing; with `overwrite` also replace, but never on a reload).
 
 use crate::clock::MonotonicClock;
+use crate::net::link_hub::LinkHub;
 use crate::net::LinuxLinks;
 use crate::probe::LinuxProbe;
 use futures_lite::future;
@@ -81,6 +85,7 @@ impl TrackBranch {
         clock: MonotonicClock,
         plan: TrackPlan,
         sink: TrackSink,
+        hub: LinkHub,
     ) -> TrackBranch {
         init_files(&plan.files, &[], &sink.events);
         let (inbox, inbox_rx) = smol::channel::bounded(INBOX_CAPACITY);
@@ -93,6 +98,7 @@ impl TrackBranch {
                 plan,
                 states.clone(),
                 clock,
+                hub.clone(),
                 inbox_rx.clone(),
                 child_sink.clone(),
             )
@@ -166,12 +172,14 @@ async fn run_once(
     plan: TrackPlan,
     states: ScriptStates,
     clock: MonotonicClock,
+    hub: LinkHub,
     inbox: Receiver<TrackMsg>,
     sink: TrackSink,
 ) -> ChildResult {
     let probe = LinuxProbe::new().map_err(|e| format!("probe: {e}"))?;
     let (links, driver) = LinuxLinks::open().map_err(|e| format!("netlink: {e}"))?;
-    let mut link_events = links.subscribe().map_err(|e| format!("link events: {e}"))?;
+    // Refused only by a closed hub: then the inbox is closed too and ends the run.
+    let mut link_events = hub.subscribe().ok();
     let (events_tx, events) = smol::channel::bounded(EVENT_CAPACITY);
     let (actor_tx, actor_rx) = smol::channel::bounded(INBOX_CAPACITY);
     let (notes_tx, notes) = smol::channel::bounded(NOTE_CAPACITY);
@@ -195,7 +203,12 @@ async fn run_once(
                     future::pending().await
                 }
             };
-            let link = async { Pump::Link(link_events.next().await.ok()) };
+            let link = async {
+                match link_events.as_mut() {
+                    Some(events) => Pump::Link(events.next().await.ok()),
+                    None => future::pending().await,
+                }
+            };
             let event = async { Pump::Event(events.recv().await.ok()) };
             let note = async {
                 match notes.recv().await {
@@ -250,6 +263,7 @@ async fn run_once(
                 Pump::Link(Some(LinkEvent::Overrun)) => {
                     send_states(&links, &interfaces, &actor_tx).await;
                 }
+                Pump::Link(None) if hub.is_closed() => link_events = None,
                 Pump::Link(None) => return Err("the link event subscription failed".to_string()),
             }
         }

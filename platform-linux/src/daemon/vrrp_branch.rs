@@ -1,21 +1,29 @@
 //! The daemon's VRRP branch: the vrrp actor on the Linux ports, run as the supervisor's child
 //! `"vrrp"` next to the IPVS branch, and the daemon's handle on it (reload, status, stop).
 //!
-//! One run of the child opens a netlink connection ([`LinuxLinks::open`]), and drives in one
-//! future the connection, the notify worker and the actor. The run ends `Ok` when the actor
-//! stopped on [`VrrpMsg::Shutdown`] and its STOP scripts were run; it fails (and the supervisor
-//! restarts it after its backoff) when netlink cannot be opened or the connection ends. A
-//! restarted run starts from the latest reloaded setup, so a reload is never undone by a restart.
+//! One run of the child opens a netlink connection for lookups and addresses
+//! ([`LinuxLinks::open`]), and drives in one future the connection, the notify worker and the
+//! actor. Its link events come from the branch's [`LinkHub`] ([`HubLinks`]): the one
+//! `RTNLGRP_LINK` socket of the branch, read by the child [`LINKS_CHILD`] and shared with the
+//! tracker. Each run subscribes afresh and reads the links again (the actor's start-up). The
+//! run ends `Ok` when the actor stopped on [`VrrpMsg::Shutdown`] and its STOP scripts were run;
+//! it fails (and the supervisor restarts it after its backoff) when netlink cannot be opened or
+//! the connection ends. A restarted run starts from the latest reloaded setup, so a reload is
+//! never undone by a restart.
 //!
 //! Tracking: when the setup tracks anything, the branch also runs the tracker
 //! ([`TrackBranch`], child `"track"`), whose statuses go to this actor's inbox and are
 //! remembered, so a restarted run starts from them. Reloads and the stop go to both.
+//!
+//! The hub lives as long as the branch: dropping [`VrrpBranch`] closes it, which stops
+//! [`LINKS_CHILD`] and makes the subscriptions still open end.
 //!
 //! The actor's events come back on their own channel ([`EVENT_CAPACITY`]; the actor
 //! `try_send`s, so a daemon busy elsewhere loses events, counted, and never stalls VRRP).
 
 use super::track_branch::{TrackBranch, TrackSink};
 use crate::clock::MonotonicClock;
+use crate::net::link_hub::{HubLinks, LinkHub};
 use crate::net::{LinuxLinks, LinuxPacketIo};
 use crate::notify::LinuxScriptRunner;
 use futures_lite::future;
@@ -33,6 +41,8 @@ use std::time::Duration;
 
 /// The supervisor child's name (in events and the state dump).
 pub const CHILD: &str = "vrrp";
+/// The supervisor child reading the kernel's link events into the branch's [`LinkHub`].
+pub const LINKS_CHILD: &str = "link events";
 /// Capacity of the actor's event channel to the daemon.
 pub const EVENT_CAPACITY: usize = 256;
 /// Longest wait for a status answer (the actor answers between two packets).
@@ -48,6 +58,14 @@ pub struct VrrpBranch {
     sink: TrackSink,
     /// Runs while some setup has tracked something.
     tracker: Option<TrackBranch>,
+    /// The link events of both the actor and the tracker; closed when the branch is dropped.
+    hub: LinkHub,
+}
+
+impl Drop for VrrpBranch {
+    fn drop(&mut self) {
+        self.hub.close();
+    }
 }
 
 impl VrrpBranch {
@@ -58,20 +76,40 @@ impl VrrpBranch {
         setup: VrrpSetup,
         events: Sender<VrrpEvent>,
     ) -> VrrpBranch {
+        let hub = LinkHub::new();
+        let reader = hub.clone();
+        supervisor.spawn_child(LINKS_CHILD, move || {
+            let hub = reader.clone();
+            async move { hub.run().await.map_err(|e| format!("{e}: {}", e.io())) }
+        });
         let (inbox, inbox_rx) = smol::channel::bounded(INBOX_CAPACITY);
         let sink = TrackSink {
             vrrp: inbox.clone(),
             known: Rc::new(RefCell::new(BTreeMap::new())),
             events: events.clone(),
         };
-        let tracker = (!setup.tracking.instances.is_empty())
-            .then(|| TrackBranch::start(supervisor, clock, setup.tracking.clone(), sink.clone()));
+        let tracker = (!setup.tracking.instances.is_empty()).then(|| {
+            TrackBranch::start(
+                supervisor,
+                clock,
+                setup.tracking.clone(),
+                sink.clone(),
+                hub.clone(),
+            )
+        });
         let current = Rc::new(RefCell::new(setup));
-        let (shared, known) = (current.clone(), sink.known.clone());
+        let (shared, known, child_hub) = (current.clone(), sink.known.clone(), hub.clone());
         supervisor.spawn_child(CHILD, move || {
             let setup = shared.borrow().clone();
             let known: Vec<TrackEvent> = known.borrow().values().cloned().collect();
-            run_once(setup, known, clock, inbox_rx.clone(), events.clone())
+            run_once(
+                setup,
+                known,
+                clock,
+                child_hub.clone(),
+                inbox_rx.clone(),
+                events.clone(),
+            )
         });
         VrrpBranch {
             inbox,
@@ -79,6 +117,7 @@ impl VrrpBranch {
             clock,
             sink,
             tracker,
+            hub,
         }
     }
 
@@ -94,6 +133,7 @@ impl VrrpBranch {
                     self.clock,
                     setup.tracking.clone(),
                     self.sink.clone(),
+                    self.hub.clone(),
                 ));
             }
             None => {}
@@ -132,10 +172,12 @@ async fn run_once(
     setup: VrrpSetup,
     known: Vec<TrackEvent>,
     clock: MonotonicClock,
+    hub: LinkHub,
     inbox: Receiver<VrrpMsg>,
     events: Sender<VrrpEvent>,
 ) -> ChildResult {
     let (links, driver) = LinuxLinks::open().map_err(|e| format!("netlink: {e}"))?;
+    let links = HubLinks::new(links, hub);
     let (queue, jobs) = notify_queue(NOTIFY_QUEUE_CAPACITY);
     let worker = NotifyWorker::new(
         jobs,

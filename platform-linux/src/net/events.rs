@@ -1,7 +1,10 @@
 //! Link notifications: a netlink socket of its own bound to `RTNLGRP_LINK`, whose connection
 //! is polled inside [`LinkEvents::next`], so a subscription needs nothing spawned, and only when
-//! woken for it ([`Quiet`]: the vrrp actor calls `next` again after every advert). A full socket
-//! buffer (`ENOBUFS`) becomes [`LinkEvent::Overrun`].
+//! woken for it ([`Quiet`]: a caller that polls `next` on every wake-up of its task costs no
+//! system call). A full socket buffer (`ENOBUFS`) becomes [`LinkEvent::Overrun`].
+//!
+//! The daemon opens one, the source of its [`LinkHub`](super::link_hub::LinkHub), which the
+//! vrrp actor and the tracker share.
 
 use super::convert;
 use super::quiet::Quiet;

@@ -1,5 +1,6 @@
 //! Links and addresses over rtnetlink on smol: link lookup, VIP add/remove/list, and the
-//! `RTNLGRP_LINK` subscription ([`LinuxLinkEvents`]).
+//! `RTNLGRP_LINK` subscription ([`LinuxLinkEvents`], a socket per [`Links::subscribe`]; the
+//! daemon uses [`HubLinks`](super::link_hub::HubLinks) instead, whose subscriptions share one).
 //!
 //! One netlink connection carries every request. Its I/O runs in a [`NetlinkDriver`] future
 //! that the daemon spawns on its executor; without it no request gets an answer.

@@ -12,6 +12,7 @@ mod convert;
 mod events;
 mod frames;
 mod ipv4_header;
+pub mod link_hub;
 mod links;
 pub mod local_reactor;
 mod quiet;
