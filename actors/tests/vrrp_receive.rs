@@ -176,3 +176,25 @@ fn an_advert_that_waited_in_the_socket_counts_from_its_arrival() {
     lab.run_until(Instant::from_millis(4300));
     assert_eq!(lab.state(0), State::Master, "not taken over at 4.209 s");
 }
+
+#[test]
+fn a_burst_longer_than_one_read_batch_is_handled_whole() {
+    let mut lab = Lab::new();
+    lab.start(1, setup(&instance(100, AUTH)));
+    lab.run_until(Instant::from_millis(1000));
+    let good = advert(51, 254, 1, b"secret12");
+    // More than one batch of reads (64) queued at once, with a bad packet in the middle.
+    for n in 0..150 {
+        let payload = if n == 75 { &good[..4] } else { &good[..] };
+        assert_eq!(
+            lab.segment
+                .inject(v4(PEER), IpAddr::V4(VRRP_GROUP_V4), 255, payload),
+            1
+        );
+    }
+    lab.settle();
+    let status = lab.status(0);
+    assert_eq!(status.counters.adverts_accepted, 149);
+    assert_eq!(status.counters.rx.count(RxProblem::Truncated), 1);
+    assert_eq!(status.instances[0].state, State::Backup);
+}

@@ -206,7 +206,10 @@ impl<P: PacketIo, L: Links, C: Clock> VrrpActor<P, L, C> {
                 }
             }
             match self.wait(&inbox, sleep.as_mut().as_pin_mut()).await {
-                Wake::Packet(slot, result) => self.on_packet(slot, result).await,
+                Wake::Packet(slot, result) => {
+                    self.on_packet(slot, result).await;
+                    self.drain_socket(slot).await;
+                }
                 Wake::Msg(Some(VrrpMsg::Shutdown)) | Wake::Msg(None) => break,
                 Wake::Msg(Some(msg)) => self.on_msg(msg).await,
                 Wake::Link(event) => self.on_link_event(event).await,

@@ -3,6 +3,7 @@
 //! ARP/NA/Ethernet views), with two properties beyond "never panics":
 //! * round trip: a `VrrpRepr` that parsed, emitted again, parses to the same `VrrpRepr` and its
 //!   checksum verifies;
+//! * the in-place read (`vrrp::Header`, what the receive path uses) agrees with `VrrpRepr`;
 //! * `Display` never panics on any view, checked or not.
 //!
 //! The first byte steers: bit 0 picks the IPv6 receive path (the next 33 bytes are source,
@@ -13,8 +14,10 @@ use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use holdfast_core::wire::advert::{self, TtlCheck};
+use holdfast_core::wire::vrrp::Header as VrrpHeader;
 use holdfast_core::wire::{
-    ArpPacket, EthernetFrame, IpVersion, Ipv4Packet, Ipv6Packet, NdiscPacket, VrrpPacket, VrrpRepr,
+    ArpPacket, Error as WireError, EthernetFrame, IpVersion, Ipv4Packet, Ipv6Packet, NdiscPacket,
+    VrrpPacket, VrrpRepr,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -35,6 +38,22 @@ fn round_trip(repr: &VrrpRepr, src: IpAddr, dst: IpAddr) {
     );
     let again = VrrpRepr::parse(&packet).expect("emitted advert parses");
     assert_eq!(&again, repr);
+}
+
+/// The in-place read (`Header` + the packet's addresses) refuses what `Repr::parse` refuses,
+/// with the same error, and reads the same fields.
+fn header_agrees(packet: &VrrpPacket<&[u8]>, repr: &Result<VrrpRepr, WireError>) {
+    match (VrrpHeader::parse(packet), repr) {
+        (Ok(header), Ok(repr)) => {
+            assert_eq!(
+                (header.vrid, header.priority, header.variant),
+                (repr.vrid, repr.priority, repr.variant)
+            );
+            assert!(packet.addresses().eq(repr.addresses.iter()));
+        }
+        (Err(a), Err(b)) => assert_eq!(&a, b),
+        (header, repr) => panic!("Header {header:?} but Repr {repr:?}"),
+    }
 }
 
 fn addresses(ip_version: IpVersion) -> (IpAddr, IpAddr) {
@@ -93,9 +112,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = packet.auth_data();
             let (src, dst) = addresses(ip_version);
             let _ = packet.verify_checksum(&src, &dst);
-            if let Ok(repr) = VrrpRepr::parse(&packet) {
-                round_trip(&repr, src, dst);
+            let repr = VrrpRepr::parse(&packet);
+            if let Ok(repr) = &repr {
+                round_trip(repr, src, dst);
             }
+            header_agrees(&packet, &repr);
         }
     }
 

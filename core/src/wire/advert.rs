@@ -47,15 +47,28 @@ pub struct Received {
     pub repr: VrrpRepr,
 }
 
-/// Checks and reads a VRRP payload that arrived between `src_addr` and `dst_addr` with
-/// `ttl`. The addresses must be of one family (else `BadIpHeader`): it sets the address size.
-pub fn parse_vrrp(
+/// An advertisement that passed every check [`parse_vrrp`] makes, read in place: the fixed
+/// fields, and the packet to read the address list from. What a busy receive path uses, as it
+/// copies nothing.
+#[derive(Debug, Clone)]
+pub struct Checked<'a> {
+    pub src_addr: IpAddr,
+    pub dst_addr: IpAddr,
+    pub ttl: u8,
+    pub header: vrrp::Header,
+    /// Its [`VrrpPacket::addresses`] yields exactly `header`'s count.
+    pub packet: VrrpPacket<&'a [u8]>,
+}
+
+/// Checks a VRRP payload that arrived between `src_addr` and `dst_addr` with `ttl`, exactly
+/// as [`parse_vrrp`] does and with the same errors, without copying the address list.
+pub fn check_vrrp(
     payload: &[u8],
     src_addr: IpAddr,
     dst_addr: IpAddr,
     ttl: u8,
     ttl_check: TtlCheck,
-) -> Result<Received> {
+) -> Result<Checked<'_>> {
     let ip_version = match (src_addr, dst_addr) {
         (IpAddr::V4(_), IpAddr::V4(_)) => IpVersion::Ipv4,
         (IpAddr::V6(_), IpAddr::V6(_)) => IpVersion::Ipv6,
@@ -70,10 +83,30 @@ pub fn parse_vrrp(
         return Err(Error::BadTtl { vrid, ttl });
     }
     // Version, type and length, in that order.
-    let repr = VrrpRepr::parse(&packet)?;
+    let header = vrrp::Header::parse(&packet)?;
     if !packet.verify_checksum(&src_addr, &dst_addr) {
         return Err(Error::BadChecksum { vrid });
     }
+    Ok(Checked {
+        src_addr,
+        dst_addr,
+        ttl,
+        header,
+        packet,
+    })
+}
+
+/// Checks and reads a VRRP payload that arrived between `src_addr` and `dst_addr` with
+/// `ttl`. The addresses must be of one family (else `BadIpHeader`): it sets the address size.
+pub fn parse_vrrp(
+    payload: &[u8],
+    src_addr: IpAddr,
+    dst_addr: IpAddr,
+    ttl: u8,
+    ttl_check: TtlCheck,
+) -> Result<Received> {
+    let checked = check_vrrp(payload, src_addr, dst_addr, ttl, ttl_check)?;
+    let repr = VrrpRepr::parse(&checked.packet)?;
     Ok(Received {
         src_addr,
         dst_addr,
@@ -397,6 +430,48 @@ mod tests {
             ),
             Err(Error::BadIpHeader)
         );
+    }
+
+    #[test]
+    fn the_in_place_check_agrees_with_the_full_parse() {
+        let g4 = IpAddr::V4(GROUP_V4);
+        let g6 = IpAddr::V6(GROUP_V6);
+        let mut bad_sum = V3_FAST_FRAME;
+        bad_sum[49] ^= 1;
+        let cases: [(&[u8], IpAddr, IpAddr, u8); 6] = [
+            (&V2_FRAME[34..], IpAddr::V4(SRC4), g4, 255),
+            (&V3_FAST_FRAME[34..], IpAddr::V4(SRC4), g4, 255),
+            (&V3_IPV6_FRAME[54..], IpAddr::V6(SRC6), g6, 255),
+            (&bad_sum[34..], IpAddr::V4(SRC4), g4, 255),
+            (&V3_FAST_FRAME[34..45], IpAddr::V4(SRC4), g4, 255),
+            (&V3_FAST_FRAME[34..], IpAddr::V4(SRC4), g4, 64),
+        ];
+        for (payload, src, dst, ttl) in cases {
+            let full = parse_vrrp(payload, src, dst, ttl, TtlCheck::Require255);
+            let in_place = check_vrrp(payload, src, dst, ttl, TtlCheck::Require255);
+            match (&full, &in_place) {
+                (Ok(full), Ok(checked)) => {
+                    let h = checked.header;
+                    assert_eq!(
+                        (h.vrid, h.priority, h.variant),
+                        (full.repr.vrid, full.repr.priority, full.repr.variant)
+                    );
+                    assert!(checked.packet.addresses().eq(full.repr.addresses.iter()));
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b),
+                _ => panic!("{full:?} but {in_place:?}"),
+            }
+        }
+        // Two VIPs read in place from keepalived's two-VIP advert.
+        let checked = check_vrrp(
+            &V3_FAST_FRAME[34..],
+            IpAddr::V4(SRC4),
+            g4,
+            255,
+            TtlCheck::Skip,
+        )
+        .expect("valid");
+        assert_eq!(checked.packet.addresses().count(), 2);
     }
 
     #[test]

@@ -547,6 +547,65 @@ impl Addresses {
     }
 }
 
+/// An advertisement's fixed fields, read in place after the checks [`Repr::parse`] makes,
+/// without copying the address list (up to 4 KiB for IPv6): the receive path of a busy backup
+/// reads the list straight from the [`Packet`] ([`Packet::addresses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Header {
+    pub vrid: u8,
+    pub priority: u8,
+    pub variant: Variant,
+}
+
+impl Header {
+    /// Checks an advertisement exactly as [`Repr::parse`] does, in the same order, and reads
+    /// its fixed fields. After `Ok`, [`Packet::addresses`] yields exactly the count.
+    pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &Packet<&T>) -> Result<Header> {
+        if packet.buffer.as_ref().len() < HEADER_LEN {
+            return Err(Error::Truncated);
+        }
+        let vrid = packet.vrid();
+        let version = packet.version();
+        let v2_over_ipv6 = version == Version::V2 && packet.ip_version == IpVersion::Ipv6;
+        if matches!(version, Version::Unknown(_)) || v2_over_ipv6 {
+            return Err(Error::BadVersion {
+                vrid,
+                version: u8::from(version),
+            });
+        }
+        if let Type::Unknown(packet_type) = packet.packet_type() {
+            return Err(Error::BadType { vrid, packet_type });
+        }
+        packet.check_len()?;
+        let mismatch = Error::AddressCountMismatch {
+            vrid,
+            count: packet.address_count(),
+        };
+        let variant = match version {
+            Version::V2 => {
+                let auth = match packet.auth_type() {
+                    AuthType::None => Auth::None,
+                    AuthType::SimpleText => Auth::SimpleText(*packet.auth_data().ok_or(mismatch)?),
+                    other => Auth::Unsupported(u8::from(other)),
+                };
+                Variant::V2 {
+                    advert_int: packet.advert_int(),
+                    auth,
+                }
+            }
+            _ => Variant::V3 {
+                max_advert_int: packet.max_advert_int(),
+            },
+        };
+        Ok(Header {
+            vrid,
+            priority: packet.priority(),
+            variant,
+        })
+    }
+}
+
 /// An advertisement holdfast accepts: version 2 over IPv4 or version 3, type ADVERTISEMENT, a
 /// length that matches the count. The checksum is the packet's business
 /// ([`Packet::verify_checksum`]); the receive path in `advert` checks it.
@@ -569,26 +628,9 @@ impl Repr {
     /// any VRID (0 matches no instance), any priority, interval or count (0 included:
     /// keepalived sends an instance without VIPs that way).
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &Packet<&T>) -> Result<Repr> {
-        if packet.buffer.as_ref().len() < HEADER_LEN {
-            return Err(Error::Truncated);
-        }
-        let vrid = packet.vrid();
-        let version = packet.version();
-        let v2_over_ipv6 = version == Version::V2 && packet.ip_version == IpVersion::Ipv6;
-        if matches!(version, Version::Unknown(_)) || v2_over_ipv6 {
-            return Err(Error::BadVersion {
-                vrid,
-                version: u8::from(version),
-            });
-        }
-        if let Type::Unknown(packet_type) = packet.packet_type() {
-            return Err(Error::BadType { vrid, packet_type });
-        }
-        packet.check_len()?;
-
-        let count = usize::from(packet.address_count());
+        let header = Header::parse(packet)?;
         let mismatch = Error::AddressCountMismatch {
-            vrid,
+            vrid: header.vrid,
             count: packet.address_count(),
         };
         let addresses = match packet.ip_version {
@@ -611,30 +653,13 @@ impl Repr {
                 Addresses::Ipv6(list)
             }
         };
-        if addresses.len() != count {
+        if addresses.len() != usize::from(packet.address_count()) {
             return Err(mismatch);
         }
-
-        let variant = match version {
-            Version::V2 => {
-                let auth = match packet.auth_type() {
-                    AuthType::None => Auth::None,
-                    AuthType::SimpleText => Auth::SimpleText(*packet.auth_data().ok_or(mismatch)?),
-                    other => Auth::Unsupported(u8::from(other)),
-                };
-                Variant::V2 {
-                    advert_int: packet.advert_int(),
-                    auth,
-                }
-            }
-            _ => Variant::V3 {
-                max_advert_int: packet.max_advert_int(),
-            },
-        };
         Ok(Repr {
-            vrid,
-            priority: packet.priority(),
-            variant,
+            vrid: header.vrid,
+            priority: header.priority,
+            variant: header.variant,
             addresses,
         })
     }
