@@ -178,22 +178,37 @@ group_ticks() {
 # cpu_text TICKS SECONDS — "1.23 s (4.1 %)".
 cpu_text() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v s="$2" 'BEGIN { printf "%.2f s (%.1f %%)\n", t / hz, 100 * t / hz / s }'; }
 
-bench_kill() {
-	local kind=$1 i t out=()
+# pair_up KIND — master (150) and backup (100), one instance at 0.1 s, started; once the master
+# holds the VIP and has adverted for 0.5 s, the capture runs. Fails if the master never does.
+pair_up() {
 	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1
 	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1
+	start "$1" $M "$VL_DIR/m.conf"
+	start "$1" $B "$VL_DIR/b.conf"
+	vl_wait_vip $M 10 || return 1
+	sleep 0.5
+	vl_capture_start
+}
+
+# taken_over — after the master was stopped: waits for it to go and for the backup to hold the
+# VIP, captures 0.2 s more, and stops the capture.
+taken_over() {
+	vl_wait_gone $M 5
+	vl_wait_vip $B 5
+	sleep 0.2
+	vl_capture_stop
+}
+
+# random_sleep BASE — sleeps BASE to BASE + 0.1 s, so the stop falls anywhere in an interval.
+random_sleep() { sleep "$(awk -v b="$1" -v r="$RANDOM" 'BEGIN { printf "%.3f\n", b + 0.1 * r / 32768 }')"; }
+
+bench_kill() {
+	local kind=$1 i t out=()
 	for ((i = 0; i < RUNS; i++)); do
-		start "$kind" $M "$VL_DIR/m.conf"
-		start "$kind" $B "$VL_DIR/b.conf"
-		vl_wait_vip $M 10 || continue
-		sleep 0.5
-		vl_capture_start
-		sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f\n", 0.1 + 0.1 * r / 32768 }')"
+		pair_up "$kind" || { stop_both; continue; }
+		random_sleep 0.1
 		vl_kill $M KILL
-		vl_wait_gone $M 5
-		vl_wait_vip $B 5
-		sleep 0.2
-		vl_capture_stop
+		taken_over
 		t=$(vl_takeover_ms "${VL_IP[M]}" "${VL_IP[B]}")
 		[ -n "$t" ] && out+=("$t")
 		stop_both
@@ -203,22 +218,13 @@ bench_kill() {
 
 bench_term() {
 	local kind=$1 i t s zero sent out=() sig=()
-	vl_conf "$VL_DIR/m.conf" 51 150 3 0.1
-	vl_conf "$VL_DIR/b.conf" 51 100 3 0.1
 	for ((i = 0; i < RUNS; i++)); do
-		start "$kind" $M "$VL_DIR/m.conf"
-		start "$kind" $B "$VL_DIR/b.conf"
-		vl_wait_vip $M 10 || continue
-		sleep 0.5
-		vl_capture_start
-		sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f\n", 0.1 * r / 32768 }')"
+		pair_up "$kind" || { stop_both; continue; }
+		random_sleep 0
 		sent=$(now)
 		# keepalived's parent forwards TERM to its VRRP child: signal the parent, as init does.
 		kill -TERM "${VL_PID[M]}"
-		vl_wait_gone $M 5
-		vl_wait_vip $B 5
-		sleep 0.2
-		vl_capture_stop
+		taken_over
 		t=$(vl_takeover_after_zero_ms "${VL_IP[M]}" "${VL_IP[B]}")
 		[ -n "$t" ] && out+=("$t")
 		zero=$(vl_adverts "ip.src == ${VL_IP[M]} && vrrp.prio == 0" | awk 'NR == 1 { print $1 }')
