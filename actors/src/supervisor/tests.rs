@@ -65,6 +65,37 @@ fn wish() -> IpvsWish {
     }
 }
 
+/// Runs `ex` until it is idle and `events` is empty, handing each event to `seen` (the rigs'
+/// `settle`).
+fn settle_events(
+    ex: &LocalExecutor<'_>,
+    events: &Receiver<SupervisorEvent>,
+    mut seen: impl FnMut(SupervisorEvent),
+) {
+    loop {
+        while ex.try_tick() {}
+        let mut got = false;
+        while let Ok(e) = events.try_recv() {
+            seen(e);
+            got = true;
+        }
+        if !got {
+            return;
+        }
+    }
+}
+
+/// Moves `clock` to `to`, stopping at every deadline on the way, and runs `settle` after each
+/// move (the rigs' `run_until`).
+fn advance_through_deadlines(clock: &FakeClock, to: Instant, mut settle: impl FnMut()) {
+    while let Some(next) = clock.next_deadline().filter(|d| *d <= to) {
+        clock.advance_to(next);
+        settle();
+    }
+    clock.advance_to(to);
+    settle();
+}
+
 struct Rig {
     ex: Rc<LocalExecutor<'static>>,
     clock: FakeClock,
@@ -122,28 +153,17 @@ impl Rig {
     }
 
     fn settle(&mut self) {
-        loop {
-            while self.ex.try_tick() {}
-            let mut got = false;
-            while let Ok(e) = self.events_rx.try_recv() {
-                self.health.observe(&e);
-                self.events.push((self.clock.now(), e));
-                got = true;
-            }
-            if !got {
-                return;
-            }
-        }
+        let (health, events, clock) = (&mut self.health, &mut self.events, &self.clock);
+        settle_events(&self.ex, &self.events_rx, |e| {
+            health.observe(&e);
+            events.push((clock.now(), e));
+        });
     }
 
     /// Moves time to `to`, stopping at every deadline on the way.
     fn run_until(&mut self, to: Instant) {
-        while let Some(next) = self.clock.next_deadline().filter(|d| *d <= to) {
-            self.clock.advance_to(next);
-            self.settle();
-        }
-        self.clock.advance_to(to);
-        self.settle();
+        let clock = self.clock.clone();
+        advance_through_deadlines(&clock, to, || self.settle());
     }
 
     fn texts(&self) -> Vec<String> {

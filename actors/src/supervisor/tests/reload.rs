@@ -6,7 +6,7 @@
 //! refuses a scheduler whose module the module fake has not made live, as a kernel without
 //! autoload does.
 
-use super::{index, key, table, wish, RELEASE};
+use super::{advance_through_deadlines, index, key, settle_events, table, wish, RELEASE};
 use crate::ipvs::fake::FakeKernel as FakeIpvs;
 use crate::ipvs::{IpvsReport, ServiceStatus};
 use crate::module_loader::fake::FakeKernel as FakeModules;
@@ -187,27 +187,14 @@ impl Rig {
     }
 
     fn settle(&mut self) {
-        loop {
-            while self.ex.try_tick() {}
-            let mut got = false;
-            while let Ok(e) = self.events_rx.try_recv() {
-                self.events.push((self.clock.now(), e));
-                got = true;
-            }
-            if !got {
-                return;
-            }
-        }
+        let (events, clock) = (&mut self.events, &self.clock);
+        settle_events(&self.ex, &self.events_rx, |e| events.push((clock.now(), e)));
     }
 
     /// Moves time to `to`, stopping at every deadline on the way.
     fn run_until(&mut self, to: Instant) {
-        while let Some(next) = self.clock.next_deadline().filter(|d| *d <= to) {
-            self.clock.advance_to(next);
-            self.settle();
-        }
-        self.clock.advance_to(to);
-        self.settle();
+        let clock = self.clock.clone();
+        advance_through_deadlines(&clock, to, || self.settle());
     }
 
     /// Reloads with `next` (as the daemon does on SIGHUP) and runs for a second.
