@@ -359,7 +359,7 @@ pub trait VrrpSocket {
     /// Waits for the next VRRP packet and copies its payload (without the IP header, whatever
     /// its length) to the start of `buf`. A payload longer than `buf` is cut and flagged
     /// [`Received::truncated`]; 1500 bytes hold any advert. The packet is then checked with
-    /// `holdfast_core::wire::advert::parse_vrrp(&buf[..len], source, destination, hop_limit, ..)`.
+    /// `holdfast_core::wire::advert::check_vrrp(&buf[..len], source, destination, hop_limit, ..)`.
     ///
     /// Cancel-safe: dropping the future before it completes loses no packet, so the actor
     /// may `select` over it.

@@ -2,9 +2,10 @@
 //!
 //! Receive: an IPv4 raw socket hands over the datagram from its IP header; an IPv6 raw socket
 //! hands over only the VRRP payload, with hop limit and addresses as ancillary data. Both end in
-//! [`parse_vrrp`], which applies RFC 5798 §7.1 in order: TTL/hop limit 255, version, type,
-//! length against the count, checksum. The result (a [`Received`] or an [`Error`] carrying the
-//! VRID) is what the platform's receive loop sends to the vrrp actor.
+//! [`check_vrrp`], which applies RFC 5798 §7.1 in order: TTL/hop limit 255, version, type,
+//! length against the count, checksum, and reads the advert in place (a [`Checked`] or an
+//! [`Error`] carrying the VRID): what the vrrp actor's receive path calls. [`parse_vrrp`] makes
+//! the same checks and copies the advert out as a [`Received`] (tests, fuzzing, tools).
 //!
 //! Send: [`emit_ipv4`] builds the datagram for an `IP_HDRINCL` raw socket (keepalived's way),
 //! [`emit_vrrp`] the payload alone for an IPv6 raw socket, and [`emit_frame`] the whole Ethernet
